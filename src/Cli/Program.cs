@@ -1,0 +1,2 @@
+namespace Edge.Cli;
+public static class Program { public static int Main(string[] args) => 0; }
