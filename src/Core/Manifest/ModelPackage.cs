@@ -1,0 +1,83 @@
+using Edge.Core.IO;
+
+namespace Edge.Core.Manifest;
+
+/// <summary>
+/// An ONNX file plus its manifest. On disk: a folder holding <c>manifest.json</c> and the model file it names,
+/// or a bare <c>name.onnx</c> with <c>name.manifest.json</c> beside it. Written atomically: model first, then
+/// the manifest, each through a temp file, so a reader never sees a manifest for a model that is not complete.
+/// </summary>
+public sealed record ModelPackage(string ModelPath, string ManifestPath, ModelManifest Manifest)
+{
+    public const string ManifestFileName = "manifest.json";
+
+    /// <summary>Accepts a package folder, a manifest file, or an .onnx file with a sidecar manifest.</summary>
+    public static ModelPackage Load(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string manifestPath;
+        if (Directory.Exists(full))
+            manifestPath = Path.Combine(full, ManifestFileName);
+        else if (full.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            manifestPath = full;
+        else if (full.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || full.EndsWith(".ort", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!File.Exists(full))
+                throw new EdgeException($"model not found: {full}");
+            manifestPath = SidecarOf(full);
+            if (!File.Exists(manifestPath))
+                manifestPath = Path.Combine(Path.GetDirectoryName(full)!, ManifestFileName);
+        }
+        else
+            throw new EdgeException($"not a model package: {full} (expected a folder with {ManifestFileName}, a manifest .json, or an .onnx file)");
+
+        if (!File.Exists(manifestPath))
+            throw new EdgeException($"no manifest for {full}: expected {manifestPath}. Edge needs the manifest for labels and preprocessing; create it with `edge export` or write one (see docs/MANIFEST.md)");
+        var manifest = JsonFiles.Read<ModelManifest>(manifestPath);
+        manifest.Validate(manifestPath);
+        string modelPath = full.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || full.EndsWith(".ort", StringComparison.OrdinalIgnoreCase)
+            ? full
+            : Path.Combine(Path.GetDirectoryName(manifestPath)!, manifest.ModelFile);
+        if (!File.Exists(modelPath))
+            throw new EdgeException($"{manifestPath} names model file {manifest.ModelFile}, which does not exist");
+        return new ModelPackage(modelPath, manifestPath, manifest);
+    }
+
+    /// <summary>Loads a package if a manifest exists, else null (a bare ONNX file).</summary>
+    public static ModelPackage? TryLoad(string path)
+    {
+        string full = Path.GetFullPath(path);
+        bool hasManifest = Directory.Exists(full) ? File.Exists(Path.Combine(full, ManifestFileName))
+            : full.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? File.Exists(full)
+            : File.Exists(SidecarOf(full)) || File.Exists(Path.Combine(Path.GetDirectoryName(full) ?? ".", ManifestFileName));
+        return hasManifest ? Load(path) : null;
+    }
+
+    public static string SidecarOf(string onnxPath) =>
+        Path.Combine(Path.GetDirectoryName(onnxPath)!, Path.GetFileNameWithoutExtension(onnxPath) + ".manifest.json");
+
+    /// <summary>Writes a package folder: copies <paramref name="modelSource"/> in (unless it is already there) and the manifest.</summary>
+    public static ModelPackage Write(string folder, string modelSource, ModelManifest manifest)
+    {
+        Directory.CreateDirectory(folder);
+        string modelPath = Path.Combine(Path.GetFullPath(folder), manifest.ModelFile);
+        if (!string.Equals(Path.GetFullPath(modelSource), modelPath, StringComparison.Ordinal))
+            AtomicFile.Copy(modelSource, modelPath);
+        var stamped = manifest with
+        {
+            ModelSha256 = FileHash.Sha256(modelPath),
+            CreatedUtc = manifest.CreatedUtc ?? DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+            Producer = manifest.Producer ?? $"edge {typeof(ModelPackage).Assembly.GetName().Version?.ToString(3)}",
+        };
+        string manifestPath = Path.Combine(Path.GetFullPath(folder), ManifestFileName);
+        JsonFiles.Write(manifestPath, stamped);
+        return new ModelPackage(modelPath, manifestPath, stamped);
+    }
+
+    /// <summary>Rewrites just the manifest (e.g. to record gate results).</summary>
+    public ModelPackage WithManifest(ModelManifest manifest)
+    {
+        JsonFiles.Write(ManifestPath, manifest);
+        return this with { Manifest = manifest };
+    }
+}
