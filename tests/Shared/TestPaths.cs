@@ -11,6 +11,13 @@ public static class TestPaths
 
     public static bool HasFashionMnist => File.Exists(Path.Combine(FashionMnist, "t10k-images-idx3-ubyte.gz"));
 
+    /// <summary>Tests that need the real data fail (not skip) without it: .ci/run installs the Debian package.</summary>
+    public static void RequireFashionMnist()
+    {
+        if (!HasFashionMnist)
+            throw new InvalidOperationException("Fashion-MNIST is missing: apt-get install -y dataset-fashion-mnist (scripts/setup.sh does it)");
+    }
+
     private static string FindRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

@@ -25,7 +25,7 @@ public sealed record ModelPackage(string ModelPath, string ManifestPath, ModelMa
             if (!File.Exists(full))
                 throw new EdgeException($"model not found: {full}");
             manifestPath = SidecarOf(full);
-            if (!File.Exists(manifestPath))
+            if (!File.Exists(manifestPath) && File.Exists(Path.Combine(Path.GetDirectoryName(full)!, ManifestFileName)))
                 manifestPath = Path.Combine(Path.GetDirectoryName(full)!, ManifestFileName);
         }
         else
