@@ -1,0 +1,34 @@
+using Edge.Onnx.Proto;
+
+namespace Edge.Export.Quantize.Ops;
+
+/// <summary>
+/// Add / Mul → com.microsoft QLinearAdd / QLinearMul, or DQ → op → Q. Only where at least one input is
+/// already int8: an elementwise op between float tensors would just add a Q/DQ round trip.
+/// </summary>
+public sealed class BinaryQuantizer : IOpQuantizer
+{
+    public IReadOnlyList<string> OpTypes { get; } = ["Add", "Mul"];
+
+    public OpResult Quantize(NodeProto node, QuantizationContext ctx)
+    {
+        if (!ctx.Options.IsStatic) return OpResult.Float("dynamic mode quantizes only weighted ops");
+        string a = node.Input[0], b = node.Input[1];
+        if (!ctx.IsQuantized(a) && !ctx.IsQuantized(b)) return OpResult.Float("no input is int8 already (would add a Q/DQ round trip)");
+        if (!ctx.CanQuantizeActivation(a) || !ctx.CanQuantizeActivation(b)) return OpResult.Float("an input has no calibrated range");
+        var plan = ctx.PlanOutput(node.Output[0]);
+        if (plan is null) return OpResult.Float($"no calibrated range for output {node.Output[0]}");
+        var aq = ctx.QuantizeActivation(a);
+        var bq = ctx.QuantizeActivation(b);
+        string y = ctx.CommitOutput(plan);
+        if (ctx.IsQdq)
+        {
+            ctx.Node(node.OpType, node.Name, [ctx.Read(aq), ctx.Read(bq)], [y]);
+            return OpResult.As("QDQ " + node.OpType);
+        }
+        var yq = ctx.Quantized(plan.FloatName)!;
+        string op = "QLinear" + node.OpType;
+        ctx.Node(op, node.Name + "_quant", [aq.QuantName, aq.ScaleName, aq.ZeroPointName, bq.QuantName, bq.ScaleName, bq.ZeroPointName, yq.ScaleName, yq.ZeroPointName], [y], QuantizationContext.MsDomain);
+        return OpResult.As(op);
+    }
+}

@@ -1,0 +1,56 @@
+using Edge.Onnx.Proto;
+
+namespace Edge.Export.Quantize.Ops;
+
+/// <summary>
+/// MatMul with a constant 2-D weight → QLinearMatMul (QOperator), DQ → MatMul → Q (QDQ) or
+/// DynamicQuantizeMatMul (dynamic). MatMul of two activations (attention) only when
+/// <see cref="QuantizeOptions.QuantizeActivationMatMul"/> is set.
+/// </summary>
+public sealed class MatMulQuantizer : IOpQuantizer
+{
+    public IReadOnlyList<string> OpTypes { get; } = ["MatMul"];
+
+    public OpResult Quantize(NodeProto node, QuantizationContext ctx)
+    {
+        string a = node.Input[0], b = node.Input[1];
+        bool constWeight = ctx.IsFloatConstant(b) && ctx.Initializer(b)!.Dims.Count == 2;
+        if (ctx.Mode == QuantizationMode.Dynamic)
+        {
+            if (!constWeight) return OpResult.Float("dynamic mode needs a constant 2-D weight");
+            var w = ctx.QuantizeWeight(b, axis: 1);
+            ctx.Node("DynamicQuantizeMatMul", node.Name + "_quant", [a, w.QuantName, w.ScaleName, w.ZeroPointName], [node.Output[0]], QuantizationContext.MsDomain);
+            return OpResult.As("DynamicQuantizeMatMul");
+        }
+        if (!constWeight && !(ctx.Options.QuantizeActivationMatMul && ctx.CanQuantizeActivation(b)))
+            return OpResult.Float(ctx.Options.QuantizeActivationMatMul ? $"no calibrated range for input {b}" : "both inputs are activations (set QuantizeActivationMatMul)");
+        if (!ctx.CanQuantizeActivation(a)) return OpResult.Float($"no calibrated range for input {a}");
+        var plan = ctx.PlanOutput(node.Output[0]);
+        if (plan is null) return OpResult.Float($"no calibrated range for output {node.Output[0]}");
+
+        var aq = ctx.QuantizeActivation(a);
+        string bRead, bScale, bZero;
+        if (constWeight)
+        {
+            // QLinearMatMul's per-column scales are not supported everywhere; QDQ MatMul fuses either way.
+            var w = ctx.IsQdq ? ctx.QuantizeWeight(b, axis: 1) : ctx.QuantizeWeightAs(b, ctx.Options.WeightType);
+            bRead = ctx.IsQdq ? ctx.DequantizeWeight(w) : w.QuantName;
+            (bScale, bZero) = (w.ScaleName, w.ZeroPointName);
+        }
+        else
+        {
+            var bq = ctx.QuantizeActivation(b);
+            bRead = ctx.Read(bq);
+            (bScale, bZero) = (bq.ScaleName, bq.ZeroPointName);
+        }
+        string y = ctx.CommitOutput(plan);
+        if (ctx.IsQdq)
+        {
+            ctx.Node("MatMul", node.Name, [ctx.Read(aq), bRead], [y]);
+            return OpResult.As("QDQ MatMul");
+        }
+        var yq = ctx.Quantized(plan.FloatName)!;
+        ctx.Node("QLinearMatMul", node.Name + "_quant", [aq.QuantName, aq.ScaleName, aq.ZeroPointName, bRead, bScale, bZero, yq.ScaleName, yq.ZeroPointName], [y]);
+        return OpResult.As("QLinearMatMul");
+    }
+}

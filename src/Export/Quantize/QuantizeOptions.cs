@@ -1,0 +1,49 @@
+using Edge.Core;
+using Edge.Export.Quantize.Calibration;
+
+namespace Edge.Export.Quantize;
+
+/// <summary>Everything that decides how a model is quantized. Defaults: static QOperator, U8 activations, S8 per-channel weights, MinMax.</summary>
+public sealed record QuantizeOptions
+{
+    public QuantizationMode Mode { get; init; } = QuantizationMode.StaticQOperator;
+
+    public QuantType ActivationType { get; init; } = QuantType.UInt8;
+
+    public QuantType WeightType { get; init; } = QuantType.Int8;
+
+    /// <summary>One scale per output channel of Conv/Gemm/MatMul weights instead of one per tensor.</summary>
+    public bool PerChannel { get; init; } = true;
+
+    /// <summary>Activations centred on zero (zero point 0 for Int8, 128 for UInt8) instead of using their calibrated [min, max].</summary>
+    public bool SymmetricActivations { get; init; }
+
+    /// <summary>
+    /// Node names or op types to leave in float (e.g. "Softmax", "/blocks.0/attn/MatMul"). A name that matches
+    /// neither a node nor an op type of the model is an error, so typos do not pass silently.
+    /// </summary>
+    public IReadOnlyList<string> KeepInFloat { get; init; } = [];
+
+    /// <summary>Op types to quantize; null means every op type the registry knows.</summary>
+    public IReadOnlyList<string>? OpTypes { get; init; }
+
+    /// <summary>Also quantize MatMul whose both inputs are activations (attention scores); off by default for accuracy.</summary>
+    public bool QuantizeActivationMatMul { get; init; }
+
+    /// <summary>In dynamic mode, also quantize Conv (ConvInteger); ONNX Runtime's ConvInteger is rarely faster than float Conv.</summary>
+    public bool DynamicConv { get; init; }
+
+    /// <summary>Drop a ReLU (or Clip at 0) that follows a quantized op: a zero point at the bottom of the range clamps exactly like it.</summary>
+    public bool FoldActivations { get; init; } = true;
+
+    public CalibrationOptions Calibration { get; init; } = new();
+
+    public bool IsStatic => Mode != QuantizationMode.Dynamic;
+
+    public void Validate()
+    {
+        if (!Enum.IsDefined(Mode)) throw new EdgeException($"unknown quantization mode {Mode}");
+        if (!Enum.IsDefined(ActivationType) || !Enum.IsDefined(WeightType)) throw new EdgeException("unknown quantization type");
+        Calibration.Validate();
+    }
+}
