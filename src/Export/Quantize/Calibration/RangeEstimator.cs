@@ -9,6 +9,9 @@ internal sealed class RangeEstimator
 {
     private readonly double[]? _hist;
     private float _histMax;
+    // Exact zeros (ReLU outputs are often half zeros) are counted apart: they are exact in any quantization,
+    // and as a spike in bin 0 they would pull the entropy threshold far down.
+    private double _zeros;
 
     public RangeEstimator(int bins, bool histogram)
     {
@@ -28,13 +31,14 @@ internal sealed class RangeEstimator
         Max = Math.Max(Max, max);
         if (_hist is null) return;
         float absMax = Math.Max(-min, max);
-        if (absMax <= 0) { _hist[0] += values.Length; return; }
+        if (absMax <= 0) { _zeros += values.Length; return; }
         if (_histMax == 0) _histMax = absMax;
         while (absMax > _histMax) Grow();
         int n = _hist.Length;
         float perBin = n / _histMax;
         foreach (float v in values)
         {
+            if (v == 0) { _zeros++; continue; }
             int b = (int)(Math.Abs(v) * perBin);
             _hist[b < n ? b : n - 1]++;
         }
@@ -65,7 +69,7 @@ internal sealed class RangeEstimator
     private float PercentileThreshold(double percentile)
     {
         var h = _hist!;
-        double total = h.Sum(), target = total * percentile / 100.0, cum = 0;
+        double total = h.Sum() + _zeros, target = total * percentile / 100.0, cum = _zeros;
         for (int i = 0; i < h.Length; i++)
         {
             cum += h[i];
