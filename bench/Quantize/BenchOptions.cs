@@ -1,0 +1,38 @@
+namespace Edge.Bench.Quantize;
+
+/// <summary>Command-line options of the quantizer benchmark.</summary>
+internal sealed record BenchOptions
+{
+    public string Model { get; init; } = "/work/shared/teachers/fmnist-resnet18.onnx";
+    public string Data { get; init; } = "fashion-mnist";
+    public string OutDir { get; init; } = Path.Combine(Path.GetTempPath(), "edge-bench-quantize");
+    public int TestCount { get; init; } = 10000;
+    public int CalibrationCount { get; init; } = 512;
+    public int Threads { get; init; } = 2;
+    public int LatencyRuns { get; init; } = 300;
+    public int ThroughputRuns { get; init; } = 20;
+    public string[] Variants { get; init; } = ["fp32", "qop-minmax", "qdq-minmax", "qop-percentile", "qop-entropy", "dynamic"];
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            o = args[i] switch
+            {
+                "--model" => o with { Model = Next() },
+                "--data" => o with { Data = Next() },
+                "--out" => o with { OutDir = Next() },
+                "--test-count" => o with { TestCount = int.Parse(Next()) },
+                "--calibration-count" => o with { CalibrationCount = int.Parse(Next()) },
+                "--threads" => o with { Threads = int.Parse(Next()) },
+                "--latency-runs" => o with { LatencyRuns = int.Parse(Next()) },
+                "--throughput-runs" => o with { ThroughputRuns = int.Parse(Next()) },
+                "--variants" => o with { Variants = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
+                _ => throw new ArgumentException($"unknown option {args[i]}; options: --model --data --out --test-count --calibration-count --threads --latency-runs --throughput-runs --variants"),
+            };
+        }
+        return o;
+    }
+}

@@ -1,0 +1,74 @@
+using Edge.Core.Data;
+using Edge.Core.Preprocessing;
+using Edge.Export.Quantize;
+using Edge.Export.Quantize.Calibration;
+
+namespace Edge.Bench.Quantize;
+
+/// <summary>
+/// Quantizes a Fashion-MNIST classifier several ways and prints size, top-1, agreement with fp32, batch-1
+/// latency and batch-64 throughput under ONNX Runtime CPU, as a markdown table.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var o = BenchOptions.Parse(args);
+        Directory.CreateDirectory(o.OutDir);
+        var spec = PreprocessSpec.FashionMnist32;
+        var pre = new Preprocessor(spec);
+        long[] sample = [spec.Channels, spec.Height, spec.Width];
+
+        using var test = DatasetFactory.Open(o.Data, "test");
+        using var train = DatasetFactory.Open(o.Data, "train");
+        int n = Math.Min(o.TestCount, test.Count);
+        var loader = new BatchLoader(test, pre);
+        var testData = new float[(long)n * pre.TensorLength];
+        var labels = new int[n];
+        int filled = 0;
+        foreach (var batch in loader.Batches(256, Enumerable.Range(0, n).ToArray()))
+        {
+            Array.Copy(batch.Data, 0, testData, (long)filled * pre.TensorLength, (long)batch.Count * pre.TensorLength);
+            Array.Copy(batch.Labels, 0, labels, filled, batch.Count);
+            filled += batch.Count;
+        }
+        // Calibration: a fixed, class-mixed slice of the training split (never the test split).
+        var calibOrder = Enumerable.Range(0, o.CalibrationCount).Select(i => (int)((long)i * train.Count / o.CalibrationCount)).ToArray();
+        var trainLoader = new BatchLoader(train, pre);
+        var calibBatches = trainLoader.Batches(64, calibOrder).Select(b => b.Data.AsSpan(0, b.Count * b.SampleLength).ToArray()).ToList();
+        var calibration = new CalibrationSource(sample, calibBatches);
+
+        Console.WriteLine($"model {o.Model}, {n} test images, {o.CalibrationCount} calibration images, {o.Threads} intra-op threads, ORT {Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString()}");
+        int[]? reference = null;
+        var rows = new List<Measurement>();
+        foreach (string variant in o.Variants)
+        {
+            string path = variant == "fp32" ? o.Model : Path.Combine(o.OutDir, $"{Path.GetFileNameWithoutExtension(o.Model)}.{variant}.onnx");
+            if (variant != "fp32")
+            {
+                var t0 = System.Diagnostics.Stopwatch.StartNew();
+                var report = OnnxQuantizer.Quantize(o.Model, path, Variants.Options(variant), Variants.NeedsCalibration(variant) ? calibration : null);
+                Console.WriteLine($"  {variant}: {report} in {t0.Elapsed.TotalSeconds:F1} s");
+                foreach (var k in report.KeptInFloat.GroupBy(k => (k.OpType, k.Reason)))
+                    Console.WriteLine($"    float: {k.Count()} x {k.Key.OpType}: {k.Key.Reason}");
+            }
+            using var session = ModelMeasure.Open(path, o.Threads);
+            var preds = ModelMeasure.Predict(session, testData, sample, n);
+            reference ??= preds;
+            double top1 = 100.0 * preds.Zip(labels).Count(p => p.First == p.Second) / n;
+            double agree = 100.0 * preds.Zip(reference).Count(p => p.First == p.Second) / n;
+            double b1 = ModelMeasure.Batch1Ms(session, testData, sample, o.LatencyRuns);
+            double b64 = ModelMeasure.Batch64ImgPerSec(session, testData, sample, o.ThroughputRuns);
+            var m = new Measurement(variant, new FileInfo(path).Length, top1, agree, b1, b64);
+            rows.Add(m);
+            Console.WriteLine($"  {variant}: top-1 {top1:F2}%, {b1:F3} ms, {b64:F0} img/s");
+        }
+        var fp32 = rows.FirstOrDefault(r => r.Variant == "fp32") ?? rows[0];
+        Console.WriteLine();
+        Console.WriteLine("| variant | size MB | size vs fp32 | top-1 | Δ top-1 | agreement | batch-1 ms | vs fp32 | batch-64 img/s | vs fp32 |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var r in rows)
+            Console.WriteLine($"| {r.Variant} | {r.Bytes / 1e6:F2} | {(double)r.Bytes / fp32.Bytes:P0} | {r.Top1:F2}% | {r.Top1 - fp32.Top1:+0.00;-0.00} | {r.Agreement:F2}% | {r.Batch1Ms:F3} | {r.Batch1Ms / fp32.Batch1Ms:F2}x | {r.Batch64ImgPerSec:F0} | {r.Batch64ImgPerSec / fp32.Batch64ImgPerSec:F2}x |");
+        return 0;
+    }
+}
