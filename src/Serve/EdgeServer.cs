@@ -1,0 +1,166 @@
+using System.Net;
+using Edge.Core;
+using Edge.Serve.Hosting;
+using Edge.Serve.Inference;
+using Edge.Serve.Interceptors;
+using Edge.Serve.Metrics;
+using Edge.Serve.Repository;
+using Edge.Serve.Services;
+using Edge.Serve.Shadow;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+
+namespace Edge.Serve;
+
+/// <summary>
+/// Builds and starts the server: gRPC (KServe v2, Edge's image classifier, health, reflection) on an HTTP/2
+/// cleartext port, and the same calls as v2 REST (JSON transcoding) plus <c>/metrics</c> on an HTTP/1.1 port.
+/// The CLI (<c>edge serve</c>), the standalone executable and the tests all start it through this class.
+/// </summary>
+public static partial class EdgeServer
+{
+    /// <summary>
+    /// Starts a server inside the calling process and returns once every model has loaded and passed warm-up.
+    /// Ports 0 pick free ones (read them from the result). Dispose the result to stop it gracefully.
+    /// </summary>
+    public static Task<RunningServer> StartAsync(ServeOptions options, CancellationToken cancellationToken = default) =>
+        StartAsync(options, embedded: true, configureLogging: null, cancellationToken);
+
+    /// <summary>As <see cref="StartAsync(ServeOptions, CancellationToken)"/>, with the logging set up by the caller.</summary>
+    public static Task<RunningServer> StartAsync(ServeOptions options, Action<ILoggingBuilder> configureLogging, CancellationToken cancellationToken = default) =>
+        StartAsync(options, embedded: true, configureLogging, cancellationToken);
+
+    /// <summary>The standalone server: runs until SIGTERM/Ctrl+C, then drains in-flight requests and exits.</summary>
+    public static async Task<int> RunAsync(ServeOptions options, CancellationToken cancellationToken = default)
+    {
+        await using var server = await StartAsync(options, embedded: false, configureLogging: null, cancellationToken).ConfigureAwait(false);
+        await server.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+
+    private static async Task<RunningServer> StartAsync(ServeOptions options, bool embedded, Action<ILoggingBuilder>? configureLogging, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var (app, grpcListen, httpListen) = Build(options, embedded, configureLogging);
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Edge.Serve");
+        try
+        {
+            // Listen first (liveness answers while models load), then load: readiness turns true after warm-up.
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            var repository = app.Services.GetRequiredService<ModelRepository>();
+            await repository.LoadAsync(cancellationToken).ConfigureAwait(false);
+            string host = options.Host.Contains(':') ? $"[{options.Host}]" : options.Host;
+            var server = new RunningServer(app, $"http://{host}:{grpcListen().Port}", $"http://{host}:{httpListen().Port}");
+            LogStarted(log, server.GrpcAddress, server.HttpAddress, repository.Root,
+                string.Join(", ", repository.ModelNames.Select(n => $"{n} [{string.Join(", ", repository.VersionsOf(n).Select(v => v.Version))}]")),
+                options.Batching.MaxBatchSize, options.Batching.MaxQueueDelay.TotalMilliseconds);
+            if (options.Device == Edge.Core.Inference.InferenceDevice.Cuda
+                && repository.ModelNames.SelectMany(repository.VersionsOf).Any(v => v.Session.FallbackNote is not null))
+                LogCpuFallback(log);
+            return server;
+        }
+        catch
+        {
+            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static (WebApplication App, Func<IPEndPoint> Grpc, Func<IPEndPoint> Http) Build(ServeOptions options, bool embedded, Action<ILoggingBuilder>? configureLogging)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ApplicationName = typeof(EdgeServer).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+        });
+        builder.Logging.ClearProviders();
+        if (configureLogging is not null)
+            configureLogging(builder.Logging);
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            });
+            builder.Logging.SetMinimumLevel(LogLevel.Information);
+            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+            builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        }
+        if (embedded)
+            builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+
+        IPAddress address = ParseHost(options.Host);
+        ListenOptions? grpcListen = null, httpListen = null;
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = options.MaxMessageBytes;
+            k.Listen(address, options.GrpcPort, l =>
+            {
+                l.Protocols = HttpProtocols.Http2;
+                grpcListen = l;
+            });
+            k.Listen(address, options.HttpPort, l =>
+            {
+                l.Protocols = HttpProtocols.Http1;
+                httpListen = l;
+            });
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<ServeMetrics>();
+        builder.Services.AddSingleton<ModelRepository>();
+        builder.Services.AddSingleton<ShadowScorer>();
+        builder.Services.AddSingleton<InferenceEngine>();
+        builder.Services.AddHostedService<RepositoryWatcher>();
+        builder.Services.AddSingleton<MetricsInterceptor>();
+        builder.Services.AddSingleton<ErrorInterceptor>();
+        builder.Services.AddSingleton<ApiKeyInterceptor>();
+        builder.Services.AddSingleton<ConcurrencyInterceptor>();
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = options.MaxMessageBytes;
+            o.EnableDetailedErrors = false;
+            // Outermost first: every call is counted, errors are mapped, then keys and slots are checked.
+            o.Interceptors.Add<MetricsInterceptor>();
+            o.Interceptors.Add<ErrorInterceptor>();
+            o.Interceptors.Add<ApiKeyInterceptor>();
+            o.Interceptors.Add<ConcurrencyInterceptor>();
+        }).AddJsonTranscoding();
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks().AddCheck<ModelsReadyHealthCheck>("models");
+
+        var app = builder.Build();
+        var repository = app.Services.GetRequiredService<ModelRepository>();
+        app.Lifetime.ApplicationStopping.Register(repository.MarkStopping);
+        app.MapGrpcService<InferenceService>();
+        app.MapGrpcService<ImageClassifierService>();
+        app.MapGrpcService<RestInferenceService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<ServeMetrics>().Registry);
+        // Resolved after start, when Kestrel has written the bound ports (port 0 → the chosen one) back.
+        return (app, () => grpcListen!.IPEndPoint!, () => httpListen!.IPEndPoint!);
+    }
+
+    private static IPAddress ParseHost(string host) =>
+        host == "localhost" ? IPAddress.Loopback
+        : IPAddress.TryParse(host, out var ip) ? ip
+        : throw new EdgeException($"--host must be an IP address (127.0.0.1, 0.0.0.0, ::) or localhost, got '{host}'");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "serving gRPC on {Grpc} (HTTP/2) and REST + /metrics on {Http} (HTTP/1.1) from {Root}: {Models}; dynamic batching up to {MaxBatch} waiting ≤ {DelayMs} ms")]
+    private static partial void LogStarted(ILogger log, string grpc, string http, string root, string models, int maxBatch, double delayMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "--device cuda: this ONNX Runtime build has no CUDA provider, so models run on the CPU (build with -p:EdgeOrtGpu=true for CUDA)")]
+    private static partial void LogCpuFallback(ILogger log);
+}

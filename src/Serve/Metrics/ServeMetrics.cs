@@ -1,0 +1,55 @@
+using Prometheus;
+
+namespace Edge.Serve.Metrics;
+
+/// <summary>
+/// The server's Prometheus metrics, in a registry of its own (several servers can run in one process, as in tests).
+/// Exposed at <c>/metrics</c> on the HTTP port.
+/// </summary>
+public sealed class ServeMetrics
+{
+    private static readonly double[] LatencyBuckets = Histogram.ExponentialBuckets(0.0005, 2, 16); // 0.5 ms .. 16 s
+
+    public ServeMetrics()
+    {
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        DotNetStats.Register(Registry);
+        var f = Prometheus.Metrics.WithCustomRegistry(Registry);
+        Requests = f.CreateCounter("edge_requests_total", "gRPC and REST calls by method and final status code.",
+            new CounterConfiguration { LabelNames = ["method", "status"] });
+        RequestDuration = f.CreateHistogram("edge_request_duration_seconds", "Call latency from receipt to response, by method.",
+            new HistogramConfiguration { LabelNames = ["method"], Buckets = LatencyBuckets });
+        QueueDuration = f.CreateHistogram("edge_queue_duration_seconds", "Time a request waited in a model's batch queue.",
+            new HistogramConfiguration { LabelNames = ["model"], Buckets = LatencyBuckets });
+        InferDuration = f.CreateHistogram("edge_infer_duration_seconds", "ONNX Runtime time per batch.",
+            new HistogramConfiguration { LabelNames = ["model"], Buckets = LatencyBuckets });
+        BatchSize = f.CreateHistogram("edge_batch_size", "Samples per ONNX Runtime call.",
+            new HistogramConfiguration { LabelNames = ["model"], Buckets = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+        Samples = f.CreateCounter("edge_inference_samples_total", "Samples inferred, by model and version.",
+            new CounterConfiguration { LabelNames = ["model", "version"] });
+        ModelEvents = f.CreateCounter("edge_model_load_events_total", "Model version events: loaded, unloaded, failed.",
+            new CounterConfiguration { LabelNames = ["model", "version", "event"] });
+        ModelsReady = f.CreateGauge("edge_model_versions_ready", "Model versions loaded, warmed up and serving.");
+        ShadowCompared = f.CreateCounter("edge_shadow_compared_total", "Samples also run through the shadow teacher.",
+            new CounterConfiguration { LabelNames = ["model"] });
+        ShadowAgreed = f.CreateCounter("edge_shadow_agreed_total", "Shadowed samples whose top-1 matched the teacher's.",
+            new CounterConfiguration { LabelNames = ["model"] });
+        ShadowAgreement = f.CreateGauge("edge_shadow_top1_agreement", "Running top-1 agreement with the shadow teacher (0..1).",
+            new GaugeConfiguration { LabelNames = ["model"] });
+        ShadowDropped = f.CreateCounter("edge_shadow_dropped_total", "Samples chosen for shadowing but dropped because the teacher was busy.");
+    }
+
+    public CollectorRegistry Registry { get; }
+    public Counter Requests { get; }
+    public Histogram RequestDuration { get; }
+    public Histogram QueueDuration { get; }
+    public Histogram InferDuration { get; }
+    public Histogram BatchSize { get; }
+    public Counter Samples { get; }
+    public Counter ModelEvents { get; }
+    public Gauge ModelsReady { get; }
+    public Counter ShadowCompared { get; }
+    public Counter ShadowAgreed { get; }
+    public Gauge ShadowAgreement { get; }
+    public Counter ShadowDropped { get; }
+}

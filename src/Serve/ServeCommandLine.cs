@@ -1,0 +1,101 @@
+using System.Globalization;
+using Edge.Core;
+using Edge.Core.Inference;
+using Edge.Serve.Repository;
+
+namespace Edge.Serve;
+
+/// <summary>
+/// The standalone executable's arguments (<c>Edge.Serve --repository /models --grpc-port 8001 ...</c>), the same
+/// names as <c>edge serve</c>. The API key can also come from the EDGE_API_KEY environment variable, which keeps
+/// it off the process list.
+/// </summary>
+public static class ServeCommandLine
+{
+    public const string Usage = """
+        Edge.Serve --repository PATH [options]
+          --repository PATH         model repository (<repo>/<model>/<version>/) or one package folder (required)
+          --host ADDRESS            bind address (default 127.0.0.1; 0.0.0.0 in a container)
+          --grpc-port N             gRPC, HTTP/2 (default 8001; 0 = free port)
+          --http-port N             REST + /metrics, HTTP/1.1 (default 8000; 0 = free port)
+          --threads N               ONNX Runtime intra-op threads per model (default 0 = all cores)
+          --device cpu|cuda         execution provider (cuda needs a -p:EdgeOrtGpu=true build)
+          --max-batch N             dynamic batching: most samples per model call (default 32; 1 = off)
+          --max-queue-delay-ms MS   how long a batch waits to fill (default 2)
+          --max-queue N             samples queued per model before RESOURCE_EXHAUSTED (default 4096)
+          --version-policy P        latest, latest:N, all or specific:1,3 (default latest)
+          --poll-seconds S          repository rescan period for hot reload (default 2; 0 = off)
+          --api-key KEY             require this key (x-api-key metadata); or set EDGE_API_KEY
+          --shadow-teacher PATH     also run a fraction of requests through this teacher, export agreement
+          --shadow-fraction F       fraction shadowed (default 0.05)
+          --max-concurrency N       inference calls at once (default 512)
+          --max-message-mb N        largest request (default 16)
+          --shutdown-seconds S      drain time on stop (default 15)
+        """;
+
+    public static ServeOptions Parse(IReadOnlyList<string> args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < args.Count; i++)
+        {
+            string a = args[i];
+            if (!a.StartsWith("--", StringComparison.Ordinal))
+                throw new EdgeException($"unexpected argument '{a}'\n{Usage}");
+            string name = a[2..], value;
+            int eq = name.IndexOf('=');
+            if (eq >= 0)
+            {
+                value = name[(eq + 1)..];
+                name = name[..eq];
+            }
+            else if (i + 1 < args.Count)
+                value = args[++i];
+            else
+                throw new EdgeException($"--{name} needs a value\n{Usage}");
+            values[name] = value;
+        }
+
+        string Take(string name, string fallback) => values.Remove(name, out var v) ? v : fallback;
+        int Int(string name, int fallback) => values.Remove(name, out var v)
+            ? int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : throw new EdgeException($"--{name} takes a whole number, got '{v}'")
+            : fallback;
+        double Num(string name, double fallback) => values.Remove(name, out var v)
+            ? double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double n) ? n : throw new EdgeException($"--{name} takes a number, got '{v}'")
+            : fallback;
+
+        var defaults = new ServeOptions { Repository = "" };
+        var options = new ServeOptions
+        {
+            Repository = values.Remove("repository", out var repo) ? repo : throw new EdgeException($"--repository is required\n{Usage}"),
+            Host = Take("host", defaults.Host),
+            GrpcPort = Int("grpc-port", defaults.GrpcPort),
+            HttpPort = Int("http-port", defaults.HttpPort),
+            Threads = Int("threads", 0),
+            Device = ParseDevice(Take("device", "cpu")),
+            Batching = new BatchingOptions
+            {
+                MaxBatchSize = Int("max-batch", defaults.Batching.MaxBatchSize),
+                MaxQueueDelay = TimeSpan.FromMilliseconds(Num("max-queue-delay-ms", defaults.Batching.MaxQueueDelay.TotalMilliseconds)),
+                MaxQueueSize = Int("max-queue", defaults.Batching.MaxQueueSize),
+            },
+            VersionPolicy = VersionPolicy.Parse(Take("version-policy", "latest")),
+            PollInterval = TimeSpan.FromSeconds(Num("poll-seconds", defaults.PollInterval.TotalSeconds)),
+            ApiKey = values.Remove("api-key", out var key) ? key : Environment.GetEnvironmentVariable("EDGE_API_KEY") is { Length: > 0 } env ? env : null,
+            ShadowTeacher = values.Remove("shadow-teacher", out var teacher) ? teacher : null,
+            ShadowFraction = Num("shadow-fraction", defaults.ShadowFraction),
+            MaxConcurrentRequests = Int("max-concurrency", defaults.MaxConcurrentRequests),
+            MaxMessageBytes = checked(Int("max-message-mb", defaults.MaxMessageBytes >> 20) * 1024 * 1024),
+            ShutdownTimeout = TimeSpan.FromSeconds(Num("shutdown-seconds", defaults.ShutdownTimeout.TotalSeconds)),
+        };
+        if (values.Count > 0)
+            throw new EdgeException($"unknown option(s): {string.Join(", ", values.Keys.Select(k => "--" + k))}\n{Usage}");
+        return options;
+    }
+
+    public static InferenceDevice ParseDevice(string text) => text.ToLowerInvariant() switch
+    {
+        "cpu" => InferenceDevice.Cpu,
+        "cuda" or "gpu" => InferenceDevice.Cuda,
+        _ => throw new EdgeException($"unknown device '{text}': use cpu or cuda"),
+    };
+}

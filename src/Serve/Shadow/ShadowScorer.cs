@@ -1,0 +1,121 @@
+using System.Threading.Channels;
+using Edge.Core;
+using Edge.Core.Imaging;
+using Edge.Core.Inference;
+using Edge.Core.Manifest;
+using Edge.Core.Preprocessing;
+using Edge.Serve.Metrics;
+using Edge.Serve.Repository;
+using Microsoft.Extensions.Logging;
+
+namespace Edge.Serve.Shadow;
+
+/// <summary>
+/// Shadow mode: a sampled fraction of served samples also runs through the teacher, off the request path, and the
+/// running top-1 agreement is exported per model (<c>edge_shadow_top1_agreement</c>). The queue is small and
+/// drops when the teacher falls behind, so shadowing never slows serving down or grows memory.
+/// </summary>
+public sealed partial class ShadowScorer : IAsyncDisposable
+{
+    private const int QueueCapacity = 64;
+    private readonly OnnxClassifier? _teacher;
+    private readonly Preprocessor? _teacherPreprocessor;
+    private readonly double _fraction;
+    private readonly ServeMetrics _metrics;
+    private readonly ILogger<ShadowScorer> _log;
+    private readonly Channel<Job> _queue = Channel.CreateBounded<Job>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Task _worker = Task.CompletedTask;
+    private readonly Dictionary<string, (long Compared, long Agreed)> _counts = [];
+
+    public ShadowScorer(ServeOptions options, ServeMetrics metrics, ILogger<ShadowScorer> log)
+    {
+        _metrics = metrics;
+        _log = log;
+        _fraction = options.ShadowFraction;
+        if (options.ShadowTeacher is null || _fraction <= 0)
+            return;
+        var package = ModelPackage.TryLoad(options.ShadowTeacher);
+        string modelPath = package?.ModelPath ?? Path.GetFullPath(options.ShadowTeacher);
+        // The teacher gets its own threads' worth of work only when idle cores exist: one intra-op thread.
+        _teacher = new OnnxClassifier(modelPath, new OnnxRunOptions { IntraOpThreads = 1, Device = options.Device });
+        _teacherPreprocessor = package is null ? null : new Preprocessor(package.Manifest.Preprocess);
+        _worker = Task.Run(RunAsync);
+        LogEnabled(modelPath, _fraction);
+    }
+
+    public bool Enabled => _teacher is not null;
+
+    /// <summary>Maybe queues one served batch for comparison (decided per call by the sampling fraction).</summary>
+    public void Offer(ModelVersion model, float[] studentInput, int samples, float[] studentLogits, RawImage? image)
+    {
+        if (_teacher is null || Random.Shared.NextDouble() >= _fraction)
+            return;
+        // Same input layout: the student's tensor is the teacher's (a bare teacher ONNX is assumed to share the
+        // student's preprocessing). Different preprocessing: only an image request can be re-preprocessed.
+        bool sameInput = _teacherPreprocessor is null ? _teacher.Accepts(model.Preprocessor.Spec.Channels, model.Preprocessor.Spec.Height, model.Preprocessor.Spec.Width)
+            : _teacherPreprocessor.Spec.SameAs(model.Preprocessor.Spec);
+        if (!sameInput && image is null)
+            return;
+        if (!_queue.Writer.TryWrite(new Job(model.Name, sameInput ? studentInput : null, image, samples, studentLogits)))
+            _metrics.ShadowDropped.Inc();
+    }
+
+    private async Task RunAsync()
+    {
+        await foreach (var job in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                float[] input = job.Input ?? _teacherPreprocessor!.Run(job.Image!);
+                float[] teacherLogits = _teacher!.Run(input, job.Samples);
+                int sc = job.StudentLogits.Length / job.Samples, tc = teacherLogits.Length / job.Samples;
+                int agreed = 0;
+                for (int i = 0; i < job.Samples; i++)
+                    if (ArgMax(job.StudentLogits.AsSpan(i * sc, sc)) == ArgMax(teacherLogits.AsSpan(i * tc, tc)))
+                        agreed++;
+                var (c, a) = _counts.GetValueOrDefault(job.Model);
+                c += job.Samples;
+                a += agreed;
+                _counts[job.Model] = (c, a);
+                _metrics.ShadowCompared.WithLabels(job.Model).Inc(job.Samples);
+                _metrics.ShadowAgreed.WithLabels(job.Model).Inc(agreed);
+                _metrics.ShadowAgreement.WithLabels(job.Model).Set((double)a / c);
+            }
+            catch (Exception e) when (e is EdgeException or ArgumentException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+            {
+                LogFailed(job.Model, e.Message);
+            }
+        }
+    }
+
+    /// <summary>Running agreement for a model, or null before the first comparison.</summary>
+    public double? Agreement(string model)
+    {
+        var gauge = _metrics.ShadowAgreement.WithLabels(model);
+        return _metrics.ShadowCompared.WithLabels(model).Value > 0 ? gauge.Value : null;
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+            if (values[i] > values[best])
+                best = i;
+        return best;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _worker.ConfigureAwait(false);
+        _teacher?.Dispose();
+    }
+
+    private sealed record Job(string Model, float[]? Input, RawImage? Image, int Samples, float[] StudentLogits);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "shadow mode: {Fraction:P1} of requests also run through teacher {Teacher}; agreement exported as edge_shadow_top1_agreement")]
+    private partial void LogEnabled(string teacher, double fraction);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "shadow teacher failed on a {Model} request: {Reason}")]
+    private partial void LogFailed(string model, string reason);
+}
