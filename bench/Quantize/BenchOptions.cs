@@ -9,8 +9,10 @@ internal sealed record BenchOptions
     public int TestCount { get; init; } = 10000;
     public int CalibrationCount { get; init; } = 512;
     public int Threads { get; init; } = 2;
-    public int LatencyRuns { get; init; } = 300;
-    public int ThroughputRuns { get; init; } = 20;
+    public int LatencyRuns { get; init; } = 50;
+    public int ThroughputRuns { get; init; } = 3;
+    /// <summary>Timing rounds; each times every variant once, interleaved.</summary>
+    public int Rounds { get; init; } = 8;
     public string[] Variants { get; init; } = ["fp32", "qop-minmax", "qdq-minmax", "qop-percentile", "qop-entropy", "dynamic"];
 
     public static BenchOptions Parse(string[] args)
@@ -29,8 +31,9 @@ internal sealed record BenchOptions
                 "--threads" => o with { Threads = int.Parse(Next()) },
                 "--latency-runs" => o with { LatencyRuns = int.Parse(Next()) },
                 "--throughput-runs" => o with { ThroughputRuns = int.Parse(Next()) },
+                "--rounds" => o with { Rounds = int.Parse(Next()) },
                 "--variants" => o with { Variants = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                _ => throw new ArgumentException($"unknown option {args[i]}; options: --model --data --out --test-count --calibration-count --threads --latency-runs --throughput-runs --variants"),
+                _ => throw new ArgumentException($"unknown option {args[i]}; options: --model --data --out --test-count --calibration-count --threads --latency-runs --throughput-runs --rounds --variants"),
             };
         }
         return o;

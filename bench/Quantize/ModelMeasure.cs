@@ -47,8 +47,8 @@ internal static class ModelMeasure
         return preds;
     }
 
-    /// <summary>Median batch-1 latency (ms) over <paramref name="runs"/> runs after a warm-up.</summary>
-    public static double Batch1Ms(InferenceSession session, float[] data, long[] sample, int runs)
+    /// <summary>Batch-1 latencies (ms) of <paramref name="runs"/> runs after a short warm-up.</summary>
+    public static double[] Batch1Times(InferenceSession session, float[] data, long[] sample, int runs)
     {
         string input = session.InputMetadata.Keys.First(), output = session.OutputMetadata.Keys.First();
         int len = (int)sample.Aggregate(1L, (a, b) => a * b);
@@ -56,32 +56,30 @@ internal static class ModelMeasure
         using var value = OrtValue.CreateTensorValueFromMemory(x, [1, .. sample]);
         using var runOptions = new RunOptions();
         var times = new double[runs];
-        for (int i = -20; i < runs; i++)
+        for (int i = -5; i < runs; i++)
         {
             long t0 = Stopwatch.GetTimestamp();
             using var r = session.Run(runOptions, [input], [value], [output]);
             if (i >= 0) times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         }
-        Array.Sort(times);
-        return times[runs / 2];
+        return times;
     }
 
-    /// <summary>Images per second at batch 64 (best of three timed blocks of <paramref name="runs"/> runs).</summary>
-    public static double Batch64ImgPerSec(InferenceSession session, float[] data, long[] sample, int runs)
+    /// <summary>Images per second of each of <paramref name="runs"/> batch-64 runs after one warm-up run.</summary>
+    public static double[] Batch64Rates(InferenceSession session, float[] data, long[] sample, int runs)
     {
         string input = session.InputMetadata.Keys.First(), output = session.OutputMetadata.Keys.First();
         int len = (int)sample.Aggregate(1L, (a, b) => a * b);
         var x = data.AsSpan(0, 64 * len).ToArray();
         using var value = OrtValue.CreateTensorValueFromMemory(x, [64, .. sample]);
         using var runOptions = new RunOptions();
-        for (int i = 0; i < 3; i++) { using var r = session.Run(runOptions, [input], [value], [output]); }
-        double best = 0;
-        for (int block = 0; block < 3; block++)
+        var rates = new double[runs];
+        for (int i = -1; i < runs; i++)
         {
             long t0 = Stopwatch.GetTimestamp();
-            for (int i = 0; i < runs; i++) { using var r = session.Run(runOptions, [input], [value], [output]); }
-            best = Math.Max(best, 64.0 * runs / Stopwatch.GetElapsedTime(t0).TotalSeconds);
+            using var r = session.Run(runOptions, [input], [value], [output]);
+            if (i >= 0) rates[i] = 64.0 / Stopwatch.GetElapsedTime(t0).TotalSeconds;
         }
-        return best;
+        return rates;
     }
 }

@@ -64,7 +64,7 @@ public static class OnnxQuantizer
         {
             if (ctx.IsFolded(node))
             {
-                quantized.Add(new QuantizedNode(node.Name, node.OpType, "fused into producer (int8 range starts at 0)"));
+                quantized.Add(new QuantizedNode(node.Name, node.OpType, "fused into producer"));
                 continue;
             }
             string? reason = null;

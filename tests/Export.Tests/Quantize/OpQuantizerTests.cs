@@ -167,4 +167,32 @@ public sealed class OpQuantizerTests : IDisposable
         Assert.Equal(32, report.CalibrationSamples);
         Assert.True(err < 0.08, $"relative error {err:F4}");
     }
+
+    [Theory]
+    [InlineData(QuantizationMode.Dynamic)]
+    [InlineData(QuantizationMode.StaticQOperator)]
+    [InlineData(QuantizationMode.StaticQdq)]
+    public void Transformer_mlp_block_quantizes_the_linears_and_leaves_norm_and_softmax_float(QuantizationMode mode)
+    {
+        var g = new TinyGraph();
+        string x = g.Input("x", 4, 16);
+        string ln = g.Op("LayerNormalization", [x, g.Weight("gamma", [16], 1f), g.Weight("beta", [16], 0.1f)], ("axis", -1L));
+        string h = g.Op("Relu", [g.Op("Add", [g.Op("MatMul", [ln, g.Weight("w1", [16, 32], 0.25f)]), g.Weight("b1", [32], 0.1f)])]);
+        h = g.Op("Add", [g.Op("MatMul", [h, g.Weight("w2", [32, 16], 0.2f)]), g.Weight("b2", [16], 0.1f)]);
+        g.Output(g.Op("Softmax", [g.Op("Add", [x, h])], ("axis", -1L)));
+        var (ops, err, report) = QuantizeAndCompare(g, [4, 16], new QuantizeOptions { Mode = mode }, "mlp-" + mode);
+        Assert.Equal(1, ops.Count("LayerNormalization"));
+        Assert.Equal(1, ops.Count("Softmax"));
+        if (mode == QuantizationMode.Dynamic)
+        {
+            Assert.Equal(2, ops.Count("DynamicQuantizeMatMul"));
+            Assert.Equal(1, ops.Count("Add")); // only the residual: both bias Adds run inside the kernels
+        }
+        else if (mode == QuantizationMode.StaticQOperator)
+        {
+            Assert.Equal(2, ops.Count("QLinearMatMul"));
+        }
+        Assert.Contains(report.KeptInFloat, k => k.OpType == "Softmax");
+        Assert.True(err < 0.05, $"relative error {err:F4}");
+    }
 }

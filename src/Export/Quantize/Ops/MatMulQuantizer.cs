@@ -19,8 +19,13 @@ public sealed class MatMulQuantizer : IOpQuantizer
         {
             if (!constWeight) return OpResult.Float("dynamic mode needs a constant 2-D weight");
             var w = ctx.QuantizeWeight(b, axis: 1);
-            ctx.Node("DynamicQuantizeMatMul", node.Name + "_quant", [a, w.QuantName, w.ScaleName, w.ZeroPointName], [node.Output[0]], QuantizationContext.MsDomain);
-            return OpResult.As("DynamicQuantizeMatMul");
+            // A following bias Add runs inside the kernel: one op instead of two per Linear layer.
+            var bias = ctx.TakeBiasAdd(node.Output[0], w.Dims[1]);
+            var inputs = new List<string> { a, w.QuantName, w.ScaleName, w.ZeroPointName };
+            if (bias is { } bi) inputs.Add(ctx.ScaledConstant(bi.Bias, 1f, (int)w.Dims[1]));
+            string output = bias is { } ba ? ba.Add.Output[0] : node.Output[0];
+            ctx.Node("DynamicQuantizeMatMul", node.Name + "_quant", inputs, [output], QuantizationContext.MsDomain);
+            return OpResult.As(bias is null ? "DynamicQuantizeMatMul" : "DynamicQuantizeMatMul (+bias)");
         }
         if (!constWeight && !(ctx.Options.QuantizeActivationMatMul && ctx.CanQuantizeActivation(b)))
             return OpResult.Float(ctx.Options.QuantizeActivationMatMul ? $"no calibrated range for input {b}" : "both inputs are activations (set QuantizeActivationMatMul)");

@@ -159,6 +159,22 @@ public sealed class QuantizationContext
         return new OutputPlan(output, ActivationParams(range.Min, range.Max), null);
     }
 
+    /// <summary>
+    /// The constant bias of an Add that is the only consumer of <paramref name="output"/> and adds N values along
+    /// the last axis (a Linear layer exported as MatMul + Add); the Add is then folded into the producer.
+    /// </summary>
+    public (string Bias, NodeProto Add)? TakeBiasAdd(string output, long n)
+    {
+        if (IsGraphOutput(output) || Consumers(output) is not [var add] || add.OpType != "Add" || KeepsFloat(add) || add.Output.Count != 1)
+            return null;
+        string other = add.Input[0] == output ? add.Input[1] : add.Input[0];
+        if (add.Input[0] == add.Input[1] || !IsFloatConstant(other)) return null;
+        var t = _initializers[other];
+        if (Tensors.ElementCount(t) != n || t.Dims.Count == 0 || t.Dims[^1] != n) return null;
+        _folded.Add(add);
+        return (other, add);
+    }
+
     private bool IsFoldableActivation(NodeProto node)
     {
         if (KeepsFloat(node)) return false;
