@@ -1,0 +1,98 @@
+using Edge.Core;
+using Edge.Core.Preprocessing;
+using Edge.Distill.Losses;
+using Edge.Distill.Models;
+
+namespace Edge.Distill.Training;
+
+/// <summary>How the teacher's targets are produced during training.</summary>
+public enum TeacherMode
+{
+    /// <summary>Teacher logits computed once per (image, view) before training and reused every epoch (fast).</summary>
+    Cached,
+    /// <summary>The teacher runs on every augmented batch (needed for teacher features; slow on CPU).</summary>
+    Online,
+}
+
+/// <summary>Everything one distillation run needs. Defaults are the quickstart's CPU recipe.</summary>
+public sealed record DistillOptions
+{
+    public const string DefaultTeacher = "models/fmnist-resnet18.onnx";
+
+    /// <summary>Run folder: checkpoint, metrics.jsonl, curves, final weights.</summary>
+    public required string OutputDir { get; init; }
+
+    /// <summary>Student preset name in <see cref="StudentRegistry"/>.</summary>
+    public string Student { get; init; } = "tinyvit-quick-32";
+
+    /// <summary>Replaces the preset's config when given (its class count is set to the teacher's).</summary>
+    public TinyVitConfig? StudentConfig { get; init; }
+
+    /// <summary>One ONNX teacher, or several averaged as an ensemble.</summary>
+    public IReadOnlyList<string> Teachers { get; init; } = [DefaultTeacher];
+
+    /// <summary>Dataset path or "fashion-mnist" (see <see cref="Edge.Core.Data.DatasetFactory"/>).</summary>
+    public string Dataset { get; init; } = "fashion-mnist";
+
+    public PreprocessSpec Preprocess { get; init; } = PreprocessSpec.FashionMnist32;
+
+    public int Epochs { get; init; } = 3;
+    public int BatchSize { get; init; } = 128;
+    public double LearningRate { get; init; } = 2e-3;
+    public double MinLearningRate { get; init; } = 1e-5;
+    /// <summary>AdamW decoupled weight decay on weight matrices and kernels (not on norms, biases, attention biases).</summary>
+    public double WeightDecay { get; init; } = 0.05;
+    /// <summary>Linear warm-up length in epochs (fractions allowed), then cosine decay to <see cref="MinLearningRate"/>.</summary>
+    public double WarmupEpochs { get; init; } = 0.25;
+    /// <summary>Gradient clipping by global L2 norm; 0 disables it.</summary>
+    public double ClipNorm { get; init; } = 5.0;
+    public int Seed { get; init; }
+
+    /// <summary>The objective as (loss name, weight) terms: <c>kd=1,ce=0.5</c>.</summary>
+    public IReadOnlyList<LossWeight> Loss { get; init; } = [new("kd", 1.0), new("ce", 0.5)];
+    public LossOptions LossOptions { get; init; } = new();
+
+    /// <summary>Horizontal flip during training.</summary>
+    public bool Flip { get; init; } = true;
+    /// <summary>Random translation of up to ± this many pixels.</summary>
+    public int MaxShift { get; init; } = 3;
+
+    public TeacherMode TeacherMode { get; init; } = TeacherMode.Cached;
+    /// <summary>Cached mode: also run the teacher on the flipped view (2 teacher passes per image instead of 1).</summary>
+    public bool TeacherFlipViews { get; init; }
+    /// <summary>Cached mode: only this many training images (a seeded random subset) get teacher targets; the
+    /// others train on the label losses only. Null: all. Bounds the teacher's cost on a slow CPU.</summary>
+    public int? TeacherSamples { get; init; }
+
+    /// <summary>Use only the first N training images (seeded subset); null: all.</summary>
+    public int? TrainSamples { get; init; }
+    /// <summary>Evaluate on the first N test images; null: all.</summary>
+    public int? TestSamples { get; init; }
+    /// <summary>Test images (seeded subset) on which agreement with the teacher is measured each epoch.</summary>
+    public int AgreementSamples { get; init; } = 2000;
+
+    /// <summary>Torch intra-op threads; 0 keeps TorchSharp's default (all cores).</summary>
+    public int Threads { get; init; }
+    /// <summary>"cpu" or "cuda" / "cuda:N".</summary>
+    public string Device { get; init; } = "cpu";
+    /// <summary>Continue from the run folder's last completed epoch.</summary>
+    public bool Resume { get; init; }
+    /// <summary>Write PNG curves after each epoch.</summary>
+    public bool Plots { get; init; } = true;
+
+    public void Validate()
+    {
+        if (Epochs < 1) throw new EdgeException($"--epochs must be at least 1, got {Epochs}");
+        if (BatchSize < 2) throw new EdgeException($"--batch-size must be at least 2, got {BatchSize}");
+        if (!(LearningRate > 0)) throw new EdgeException($"--lr must be positive, got {LearningRate}");
+        if (!(WeightDecay >= 0)) throw new EdgeException($"--weight-decay must be non-negative, got {WeightDecay}");
+        if (!(WarmupEpochs >= 0)) throw new EdgeException($"--warmup-epochs must be non-negative, got {WarmupEpochs}");
+        if (!(ClipNorm >= 0)) throw new EdgeException($"--clip must be non-negative (0 disables it), got {ClipNorm}");
+        if (MaxShift < 0) throw new EdgeException($"--shift must be non-negative, got {MaxShift}");
+        if (Teachers.Count == 0) throw new EdgeException("no teacher given: pass --teacher model.onnx");
+        if (TeacherSamples is < 0) throw new EdgeException($"--teacher-samples must be non-negative, got {TeacherSamples}");
+        if (TrainSamples is < 1) throw new EdgeException($"--train-samples must be at least 1, got {TrainSamples}");
+        if (TestSamples is < 1) throw new EdgeException($"--test-samples must be at least 1, got {TestSamples}");
+        Preprocess.Validate();
+    }
+}

@@ -1,0 +1,104 @@
+using Edge.Core;
+using Edge.Core.Progress;
+using Edge.Distill.Losses;
+using Edge.Distill.Training;
+using Edge.Testing;
+using Xunit;
+
+namespace Edge.Distill.Tests.Training;
+
+public class DistillTrainerTests
+{
+    private static DistillOptions Tiny(string dir) => new()
+    {
+        OutputDir = dir,
+        Student = "tinyvit-quick-32",
+        Teachers = [TestPaths.Teacher],
+        Dataset = TestPaths.FashionMnist,
+        Epochs = 2,
+        BatchSize = 64,
+        TrainSamples = 384,
+        TestSamples = 200,
+        AgreementSamples = 100,
+        Seed = 7,
+        Plots = true,
+    };
+
+    [Fact]
+    public void TinyRunWritesEveryArtifactAndResumeMatchesAnUninterruptedRun()
+    {
+        TestPaths.RequireFashionMnist();
+        using var full = new TempDir();
+        using var killed = new TempDir();
+
+        using var reference = DistillTrainer.Run(Tiny(full.Path), IProgressHost.None);
+        Assert.Equal(2, reference.Epochs.Count);
+        foreach (var f in new[] { "checkpoint.bin", "metrics.jsonl", "student.weights", "student.json", "run.json", "loss.png", "accuracy.png", "agreement.png" })
+            Assert.True(File.Exists(Path.Combine(full.Path, f)), f);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(full.Path, "metrics.jsonl")).Length);
+        Assert.Equal("1.0*kd + 0.5*ce", reference.Loss);
+
+        // Kill the second run as its second epoch starts: the first epoch's checkpoint survives.
+        using var cancel = new CancellationTokenSource();
+        var host = new CancelOnTitle("epoch 2/", cancel);
+        Assert.ThrowsAny<OperationCanceledException>(() => DistillTrainer.Run(Tiny(killed.Path), host, cancel.Token));
+        Assert.Equal(1, Checkpoint.ReadState(Path.Combine(killed.Path, "checkpoint.bin")).Epoch);
+
+        using var resumed = DistillTrainer.Run(Tiny(killed.Path) with { Resume = true }, IProgressHost.None);
+        Assert.Equal(2, resumed.Epochs.Count);
+        for (int e = 0; e < 2; e++)
+        {
+            Assert.Equal(reference.Epochs[e].TrainLoss, resumed.Epochs[e].TrainLoss, 4);
+            Assert.Equal(reference.Epochs[e].TestTop1, resumed.Epochs[e].TestTop1, 3);
+        }
+    }
+
+    [Fact]
+    public void ResumeWithOtherSettingsIsRefused()
+    {
+        TestPaths.RequireFashionMnist();
+        using var dir = new TempDir();
+        using (DistillTrainer.Run(Tiny(dir.Path) with { Epochs = 1, TrainSamples = 64, TestSamples = 64, AgreementSamples = 16, Plots = false }, IProgressHost.None)) { }
+        var e = Assert.Throws<EdgeException>(() => DistillTrainer.Run(
+            Tiny(dir.Path) with { Epochs = 1, TrainSamples = 64, TestSamples = 64, AgreementSamples = 16, Plots = false, Resume = true, LearningRate = 1e-4 },
+            IProgressHost.None));
+        Assert.Contains("other settings", e.Message);
+    }
+
+    [Fact]
+    public void MissingTeacherNamesTheFile()
+    {
+        using var dir = new TempDir();
+        var e = Assert.Throws<EdgeException>(() => DistillTrainer.Run(Tiny(dir.Path) with { Teachers = ["/nonexistent/t.onnx"] }, IProgressHost.None));
+        Assert.Contains("/nonexistent/t.onnx", e.Message);
+    }
+
+    [Fact]
+    public void TeacherInputShapeMismatchNamesBothShapes()
+    {
+        TestPaths.RequireFashionMnist();
+        using var dir = new TempDir();
+        var options = Tiny(dir.Path) with { Preprocess = Edge.Core.Preprocessing.PreprocessSpec.FashionMnist32 with { Height = 28, Width = 28 } };
+        var e = Assert.Throws<EdgeException>(() => DistillTrainer.Run(options, IProgressHost.None));
+        Assert.Contains("1, 28, 28", e.Message);
+        Assert.Contains("32", e.Message);
+    }
+
+    [Fact]
+    public void UnknownLossListsKnownNames()
+    {
+        using var dir = new TempDir();
+        var e = Assert.Throws<EdgeException>(() => DistillTrainer.Run(Tiny(dir.Path) with { Loss = [new LossWeight("kld", 1)] }, IProgressHost.None));
+        Assert.Contains("kd", e.Message);
+        Assert.Contains("rcka", e.Message);
+    }
+
+    private sealed class CancelOnTitle(string prefix, CancellationTokenSource cancel) : IProgressHost
+    {
+        public StepHandle Begin(string title, long total, string unit)
+        {
+            if (title.StartsWith(prefix, StringComparison.Ordinal)) cancel.Cancel();
+            return new StepHandle(IStepProgress.None, () => { });
+        }
+    }
+}
