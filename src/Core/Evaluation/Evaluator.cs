@@ -28,25 +28,42 @@ public static class Evaluator
             mappings[m] = ClassMapping.Build(model.Labels, model.NumClasses, classes, model.Name, set.Description);
         }
 
-        // One loader per distinct preprocessing; each model points at its group.
+        // Models whose logits are known: cached from an earlier evaluation, or the same file with the same
+        // preprocessing as an earlier model of this one (a candidate identical to the teacher costs nothing).
+        int n = set.Count;
+        var logits = new float[models.Count][];
+        // Only in-process ONNX files are keyed: a remote model's hash is what its manifest claims, not what the server runs.
+        var keys = models.Select(x => x.Kind == "onnx" && x.Sha256 is { } sha ? LogitCache.Key(sha, x.Preprocess, set.DatasetSha256) : null).ToArray();
+        var sameAs = new int[models.Count];
+        for (int m = 0; m < models.Count; m++)
+        {
+            sameAs[m] = keys[m] is null ? -1 : Array.FindIndex(keys, 0, m, k => k == keys[m]);
+            if (sameAs[m] < 0 && keys[m] is { } key && options.Cache?.TryGet(key, set.BaseIndices, models[m].NumClasses) is { } cached)
+                logits[m] = cached;
+        }
+
+        // One loader per distinct preprocessing among the models still to run; each model points at its group.
         var groups = new List<(PreprocessSpec Spec, List<int> Models)>();
         for (int m = 0; m < models.Count; m++)
         {
+            if (logits[m] is not null || sameAs[m] >= 0) continue;
             int g = groups.FindIndex(x => x.Spec.SameAs(models[m].Preprocess));
             if (g < 0) groups.Add((models[m].Preprocess, [m]));
             else groups[g].Models.Add(m);
         }
 
-        int n = set.Count;
-        var logits = models.Select(x => new float[n * x.NumClasses]).ToArray();
+        foreach (var g in groups)
+            foreach (int m in g.Models)
+                logits[m] = new float[n * models[m].NumClasses];
         var busy = new double[models.Count];
         var latencyInput = new float[groups.Count][];
         var enumerators = groups.Select(g => new BatchLoader(set.Dataset, new Preprocessor(g.Spec)).Batches(options.BatchSize, cancel: cancel).GetEnumerator()).ToArray();
         try
         {
-            using var step = progress.Begin($"evaluate {models.Count} model(s)", n, "img");
+            int running = groups.Sum(g => g.Models.Count);
+            using var step = progress.Begin($"evaluate {running} model(s)", n, "img");
             int done = 0;
-            while (done < n)
+            while (done < n && groups.Count > 0)
             {
                 cancel.ThrowIfCancellationRequested();
                 int count = 0;
@@ -68,15 +85,29 @@ public static class Evaluator
             foreach (var e in enumerators) e.Dispose();
         }
 
+        for (int m = 0; m < models.Count; m++)
+        {
+            if (sameAs[m] >= 0) logits[m] = logits[sameAs[m]];
+            else if (keys[m] is { } key && groups.Any(g => g.Models.Contains(m)))
+                options.Cache?.Put(key, set.BaseCount, set.BaseIndices, models[m].NumClasses, logits[m]);
+        }
+
         var results = new ModelEvaluation[models.Count];
+        var sampleFor = new Dictionary<string, float[]>();
         for (int m = 0; m < models.Count; m++)
         {
             var model = models[m];
-            int g = groups.FindIndex(x => x.Models.Contains(m));
-            var latency = MeasureLatency(model, latencyInput[g], options);
+            string specKey = model.Preprocess.ToString();
+            if (!sampleFor.TryGetValue(specKey, out var sample))
+            {
+                int g = groups.FindIndex(x => x.Spec.SameAs(model.Preprocess));
+                sample = g >= 0 ? latencyInput[g] : new BatchLoader(set.Dataset, new Preprocessor(model.Preprocess)).Tensor(0);
+                sampleFor[specKey] = sample;
+            }
+            var latency = MeasureLatency(model, sample, options);
             var ordered = ClassMapping.Apply(logits[m], n, mappings[m]);
             results[m] = new ModelEvaluation(model.Name, model.Kind, model.Location, model.Sha256, model.Precision, model.Preprocess,
-                new Predictions(ordered, n, classes.Count), latency, busy[m] > 0 ? n / busy[m] : double.NaN, model.Notes);
+                new Predictions(ordered, n, classes.Count), latency, busy[m] > 0 ? n / busy[m] : sameAs[m] >= 0 && busy[sameAs[m]] > 0 ? n / busy[sameAs[m]] : double.NaN, model.Notes);
         }
         return results;
     }

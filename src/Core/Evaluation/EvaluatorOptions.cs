@@ -10,4 +10,7 @@ public sealed record EvaluatorOptions
 
     /// <summary>Untimed batch-1 calls before timing starts.</summary>
     public int LatencyWarmup { get; init; } = 5;
+
+    /// <summary>Logits to reuse across evaluations (null: none kept).</summary>
+    public LogitCache? Cache { get; init; }
 }
