@@ -30,6 +30,15 @@ public sealed class MatMulQuantizer : IOpQuantizer
         if (!constWeight && !(ctx.Options.QuantizeActivationMatMul && ctx.CanQuantizeActivation(b)))
             return OpResult.Float(ctx.Options.QuantizeActivationMatMul ? $"no calibrated range for input {b}" : "both inputs are activations (set QuantizeActivationMatMul)");
         if (!ctx.CanQuantizeActivation(a)) return OpResult.Float($"no calibrated range for input {a}");
+        if (constWeight)
+        {
+            // Nothing downstream runs in int8 (GELU, LayerNorm, Softmax, a float residual): write float directly,
+            // with a following bias Add inside the kernel, instead of int8 → DequantizeLinear → float Add.
+            long n = ctx.Initializer(b)!.Dims[1];
+            var bias = ctx.PeekBiasAdd(node.Output[0], n);
+            string final = bias is { } pb ? pb.Add.Output[0] : node.Output[0];
+            if (!ctx.FeedsInt8(final)) return FloatOutput(node, ctx, a, b, n);
+        }
         var plan = ctx.PlanOutput(node.Output[0]);
         if (plan is null) return OpResult.Float($"no calibrated range for output {node.Output[0]}");
 
@@ -57,5 +66,26 @@ public sealed class MatMulQuantizer : IOpQuantizer
         var yq = ctx.Quantized(plan.FloatName)!;
         ctx.Node("QLinearMatMul", node.Name + "_quant", [aq.QuantName, aq.ScaleName, aq.ZeroPointName, bRead, bScale, bZero, yq.ScaleName, yq.ZeroPointName], [y]);
         return OpResult.As("QLinearMatMul");
+    }
+
+    /// <summary>
+    /// int8 inputs, float output: com.microsoft MatMulIntegerToFloat with the bias folded in (QOperator), or
+    /// DQ → MatMul with no Q after it, which ONNX Runtime fuses into the same kernel (QDQ).
+    /// </summary>
+    private static OpResult FloatOutput(NodeProto node, QuantizationContext ctx, string a, string b, long n)
+    {
+        var aq = ctx.QuantizeActivation(a);
+        var w = ctx.QuantizeWeight(b, axis: 1);
+        if (ctx.IsQdq)
+        {
+            ctx.Node("MatMul", node.Name, [ctx.Read(aq), ctx.DequantizeWeight(w)], [node.Output[0]]);
+            return OpResult.As("QDQ MatMul (float output)");
+        }
+        var bias = ctx.TakeBiasAdd(node.Output[0], n);
+        var inputs = new List<string> { aq.QuantName, w.QuantName, aq.ScaleName, w.ScaleName, aq.ZeroPointName, w.ZeroPointName };
+        if (bias is { } bi) inputs.Add(ctx.ScaledConstant(bi.Bias, 1f, (int)n));
+        string output = bias is { } ba ? ba.Add.Output[0] : node.Output[0];
+        ctx.Node("MatMulIntegerToFloat", node.Name + "_quant", inputs, [output], QuantizationContext.MsDomain);
+        return OpResult.As(bias is null ? "MatMulIntegerToFloat" : "MatMulIntegerToFloat (+bias)");
     }
 }

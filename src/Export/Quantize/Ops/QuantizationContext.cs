@@ -15,6 +15,7 @@ public sealed class QuantizationContext
 
     private readonly Dictionary<string, TensorProto> _initializers;
     private readonly Dictionary<string, List<NodeProto>> _consumers = new();
+    private readonly Dictionary<string, NodeProto> _producers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _graphOutputs;
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, QuantizedTensor> _quantized = new(StringComparer.Ordinal);
@@ -33,7 +34,7 @@ public sealed class QuantizationContext
         foreach (var node in graph.Node)
         {
             _names.Add(node.Name);
-            foreach (string o in node.Output) _names.Add(o);
+            foreach (string o in node.Output) { _names.Add(o); _producers[o] = node; }
             foreach (string i in node.Input)
             {
                 if (i.Length == 0) continue;
@@ -165,14 +166,48 @@ public sealed class QuantizationContext
     /// </summary>
     public (string Bias, NodeProto Add)? TakeBiasAdd(string output, long n)
     {
+        var found = PeekBiasAdd(output, n);
+        if (found is { } f) _folded.Add(f.Add);
+        return found;
+    }
+
+    /// <summary>As <see cref="TakeBiasAdd"/>, without folding the Add.</summary>
+    public (string Bias, NodeProto Add)? PeekBiasAdd(string output, long n)
+    {
         if (IsGraphOutput(output) || Consumers(output) is not [var add] || add.OpType != "Add" || KeepsFloat(add) || add.Output.Count != 1)
             return null;
         string other = add.Input[0] == output ? add.Input[1] : add.Input[0];
         if (add.Input[0] == add.Input[1] || !IsFloatConstant(other)) return null;
         var t = _initializers[other];
         if (Tensors.ElementCount(t) != n || t.Dims.Count == 0 || t.Dims[^1] != n) return null;
-        _folded.Add(add);
         return (other, add);
+    }
+
+    private static readonly HashSet<string> Int8Compute = ["Conv", "MatMul", "Gemm", "Add", "Mul", "GlobalAveragePool", "AveragePool"];
+    private static readonly HashSet<string> Int8Movement = ["MaxPool", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Identity", "Relu"];
+
+    /// <summary>
+    /// Whether some consumer of <paramref name="tensor"/> (looking through reshapes and pools) would run in int8,
+    /// so an int8 output pays off; if all consumers are float, an op is better off writing float directly.
+    /// </summary>
+    public bool FeedsInt8(string tensor, int depth = 0)
+    {
+        if (depth > 6) return false;
+        foreach (var c in Consumers(tensor))
+        {
+            if (KeepsFloat(c) || (Options.OpTypes is { } ops && !ops.Contains(c.OpType))) continue;
+            if (c.OpType is "Add" or "Mul")
+            {
+                // An elementwise op pays off in int8 only when its other operand is int8 too (a CNN residual);
+                // a transformer residual comes from float LayerNorm / attention and stays float.
+                string other = c.Input[0] == tensor ? c.Input[1] : c.Input[0];
+                if (IsFloatConstant(other) || IsQuantized(other) || (_producers.TryGetValue(other, out var p) && p.OpType is "Conv" or "Relu" or "MaxPool" or "QLinearConv")) return true;
+                continue;
+            }
+            if (Int8Compute.Contains(c.OpType)) return true;
+            if (Int8Movement.Contains(c.OpType) && c.Input[0] == tensor && c.Output.Count == 1 && FeedsInt8(c.Output[0], depth + 1)) return true;
+        }
+        return false;
     }
 
     private bool IsFoldableActivation(NodeProto node)
