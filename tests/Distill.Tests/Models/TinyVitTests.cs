@@ -56,6 +56,18 @@ public class TinyVitTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void LinearLayersGetTimmInitialisation()
+    {
+        using var model = StudentRegistry.Create("tinyvit-quick-32");
+        foreach (var (name, p) in model.named_parameters().Where(p => p.name.EndsWith("fc.weight") || p.name.EndsWith("qkv.weight")))
+        {
+            double std = p.std().item<float>();
+            Assert.False(p.isnan().any().item<bool>(), name);
+            Assert.InRange(std, 0.015, 0.025);
+        }
+    }
+
+    [Fact]
     public void WindowsThatDoNotDivideTheMapArePadded()
     {
         using var scope = NewDisposeScope();

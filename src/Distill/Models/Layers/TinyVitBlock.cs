@@ -53,9 +53,7 @@ public sealed class TinyVitBlock : nn.Module<Tensor, Tensor>
         }
         x = x + drop_path1.call(a);
 
-        // contiguous(): libtorch's CPU depthwise conv returned NaNs for the permuted view of a 1x1 map,
-        // whose strides look both NCHW and channels-last; a plain NCHW copy is also what the kernel wants.
-        var conv = local_conv.call(x.permute(0, 3, 1, 2).contiguous());
+        var conv = local_conv.call(x.permute(0, 3, 1, 2));
         var t = conv.reshape(b, c, l).transpose(1, 2);
         t = t + drop_path2.call(mlp.call(t));
         return t.reshape(b, h, w, c).MoveToOuterDisposeScope();

@@ -26,7 +26,6 @@ public sealed class TinyVitStage : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var y = blocks.call(downsample.call(x).permute(0, 2, 3, 1));
-        // contiguous(): the next convs must not see an ambiguous-stride view (see TinyVitBlock).
-        return y.permute(0, 3, 1, 2).contiguous().MoveToOuterDisposeScope();
+        return y.permute(0, 3, 1, 2).MoveToOuterDisposeScope();
     }
 }
