@@ -1,0 +1,329 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Edge.Core;
+using Edge.Core.Data;
+using Edge.Core.Inference;
+using Edge.Core.IO;
+using Edge.Core.Manifest;
+using Edge.Core.Preprocessing;
+using Edge.Serve;
+using Edge.Serve.Client;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using SkiaSharp;
+
+namespace Edge.Bench.Serve;
+
+/// <summary>
+/// edge-bench-serve: loopback load against an in-process Edge server. Scenarios (comma list, default all):
+///   baseline  in-process ONNX Runtime on the same model, batches of --max-batch (and batch 1)
+///   infer     ModelInfer (raw FP32, one image per request), dynamic batching on
+///   classify  Classify (PNG bytes), dynamic batching on
+///   batch1    ModelInfer with batching off (max batch 1): the dynamic batching speed-up reference
+///   mixed     Classify + ModelInfer with 10% malformed requests: valid answers checked, RSS before/after
+///   reload    16 clients while version 2 is added mid-run: failed requests counted
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var a = Args.Parse(args);
+        int clients = a.Int("clients", 64), maxBatch = a.Int("max-batch", 32), threads = a.Int("threads", 0);
+        long requests = a.Int("requests", 3000);
+        double seconds = a.Num("seconds", 60), delayMs = a.Num("delay-ms", 2);
+        string model = a.Str("model", Path.Combine(FindRoot(), "models", "fmnist-resnet18.onnx"));
+        var scenarios = a.Str("scenario", "baseline,infer,classify,batch1,mixed,reload").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        string? jsonOut = a.StrOrNull("json");
+
+        var package = ModelPackage.Load(model);
+        string repo = Path.Combine(Path.GetTempPath(), "edge-bench-serve-" + Guid.NewGuid().ToString("N")[..8]);
+        string name = package.Manifest.Name;
+        AddVersion(repo, package, 1);
+        Console.WriteLine($"model {package.ModelPath} ({name}), {Environment.ProcessorCount} cores, clients {clients}, requests {requests} (≤ {seconds} s each), max batch {maxBatch}, delay {delayMs} ms, threads {threads}");
+
+        var data = Workload.Load(package, 256, threads);
+        var results = new List<LoadResult>();
+        var notes = new Dictionary<string, object>();
+        try
+        {
+            var batching = new BatchingOptions { MaxBatchSize = maxBatch, MaxQueueDelay = TimeSpan.FromMilliseconds(delayMs), MaxQueueSize = Math.Max(4096, clients * 4) };
+            var options = new ServeOptions { Repository = repo, GrpcPort = 0, HttpPort = 0, Threads = threads, Batching = batching, PollInterval = TimeSpan.Zero };
+
+            if (scenarios.Contains("baseline"))
+            {
+                results.Add(Baseline(package.ModelPath, data, maxBatch, threads, requests, seconds));
+                results.Add(Baseline(package.ModelPath, data, 1, threads, Math.Min(requests, 1000), seconds));
+                Print(results[^2]);
+                Print(results[^1]);
+            }
+            if (scenarios.Overlaps(["infer", "classify", "mixed"]))
+            {
+                await using var server = await Start(options);
+                using var client = EdgeClient.Connect(server.GrpcAddress);
+                await Warm(client, name, data);
+                if (scenarios.Contains("infer"))
+                    Print(Add(results, await Infer($"ModelInfer (batching ≤ {maxBatch})", client, name, data, clients, requests, seconds)));
+                if (scenarios.Contains("classify"))
+                    Print(Add(results, await Classify($"Classify PNG (batching ≤ {maxBatch})", client, name, data, clients, requests, seconds)));
+                if (scenarios.Contains("mixed"))
+                {
+                    var (result, wrong, rssWarm, rssEnd) = await Mixed(client, name, data, clients, a.Int("mixed-requests", (int)requests), a.Num("mixed-seconds", seconds * 4));
+                    Print(Add(results, result));
+                    double growth = (double)(rssEnd - rssWarm) / rssWarm;
+                    Console.WriteLine($"  mixed: wrong answers {wrong}; RSS after warm-up {rssWarm / 1e6:F1} MB, after run {rssEnd / 1e6:F1} MB ({growth:+0.0%;-0.0%})");
+                    notes["mixed_wrong_answers"] = wrong;
+                    notes["mixed_rss_warm_mb"] = rssWarm / 1e6;
+                    notes["mixed_rss_end_mb"] = rssEnd / 1e6;
+                }
+            }
+            if (scenarios.Contains("batch1"))
+            {
+                await using var server = await Start(options with { Batching = BatchingOptions.Disabled with { MaxQueueSize = Math.Max(4096, clients * 4) } });
+                using var client = EdgeClient.Connect(server.GrpcAddress);
+                await Warm(client, name, data);
+                Print(Add(results, await Infer("ModelInfer (batching off)", client, name, data, clients, Math.Min(requests, 1500), seconds)));
+            }
+            if (scenarios.Contains("reload"))
+            {
+                var (result, versions) = await Reload(options with { PollInterval = TimeSpan.FromMilliseconds(250) }, repo, package, name, data, Math.Min(clients, 16), requests, seconds);
+                Print(Add(results, result));
+                Console.WriteLine($"  reload: versions answered {string.Join(", ", versions)}");
+                notes["reload_versions"] = versions;
+            }
+
+            Summarize(results, maxBatch);
+            if (jsonOut is not null)
+                JsonFiles.Write(jsonOut, new { results, notes, clients, requests, maxBatch, delayMs, threads, model = package.ModelPath, cores = Environment.ProcessorCount });
+            return results.Any(r => r.Errors > 0) ? 1 : 0;
+        }
+        finally
+        {
+            try { Directory.Delete(repo, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static LoadResult Add(List<LoadResult> list, LoadResult r)
+    {
+        list.Add(r);
+        return r;
+    }
+
+    private static void Print(LoadResult r) => Console.WriteLine(r);
+
+    private static void Summarize(List<LoadResult> results, int maxBatch)
+    {
+        var baseline = results.FirstOrDefault(r => r.Name.StartsWith($"in-process ORT batch {maxBatch}", StringComparison.Ordinal));
+        var infer = results.FirstOrDefault(r => r.Name.StartsWith("ModelInfer (batching ≤", StringComparison.Ordinal));
+        var classify = results.FirstOrDefault(r => r.Name.StartsWith("Classify", StringComparison.Ordinal));
+        var batch1 = results.FirstOrDefault(r => r.Name.StartsWith("ModelInfer (batching off)", StringComparison.Ordinal));
+        if (baseline is not null && infer is not null)
+            Console.WriteLine($"ModelInfer / in-process ORT: {infer.SamplesPerSecond / baseline.SamplesPerSecond:P1} (bar ≥ 85%)");
+        if (baseline is not null && classify is not null)
+            Console.WriteLine($"Classify / in-process ORT: {classify.SamplesPerSecond / baseline.SamplesPerSecond:P1}");
+        if (batch1 is not null && infer is not null)
+            Console.WriteLine($"dynamic batching speed-up: {infer.SamplesPerSecond / batch1.SamplesPerSecond:F2}x (bar ≥ 2x)");
+    }
+
+    private static Task<RunningServer> Start(ServeOptions options) =>
+        EdgeServer.StartAsync(options, logging => logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
+
+    private static async Task Warm(EdgeClient client, string name, Workload data)
+    {
+        for (int i = 0; i < 16; i++)
+            await client.InferAsync(name, data.Tensors[i], data.Shape);
+    }
+
+    private static LoadResult Baseline(string modelPath, Workload data, int batch, int threads, long requests, double seconds)
+    {
+        using var session = new OnnxClassifier(modelPath, new OnnxRunOptions { IntraOpThreads = threads });
+        int len = session.SampleLength;
+        var input = new float[batch * len];
+        for (int i = 0; i < batch; i++)
+            data.Tensors[i % data.Tensors.Length].CopyTo(input, i * len);
+        session.Run(input, batch); // warm-up
+        var lat = new List<double>();
+        var sw = Stopwatch.StartNew();
+        long samples = 0;
+        while (samples < requests && sw.Elapsed.TotalSeconds < seconds)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            session.Run(input, batch);
+            lat.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            samples += batch;
+        }
+        var sorted = lat.Order().ToArray();
+        return new LoadResult($"in-process ORT batch {batch}", 1, lat.Count, samples, 0, sw.Elapsed.TotalSeconds,
+            LoadRunner.Percentile(sorted, 0.5), LoadRunner.Percentile(sorted, 0.9), LoadRunner.Percentile(sorted, 0.99));
+    }
+
+    private static Task<LoadResult> Infer(string title, EdgeClient client, string name, Workload data, int clients, long requests, double seconds) =>
+        LoadRunner.RunAsync(title, clients, requests, seconds, async i =>
+        {
+            int k = (int)(i % data.Tensors.Length);
+            var logits = await client.InferAsync(name, data.Tensors[k], data.Shape);
+            if (ArgMax(logits) != data.Expected[k])
+                throw new InvalidOperationException($"wrong answer for image {k}");
+            return 1;
+        });
+
+    private static Task<LoadResult> Classify(string title, EdgeClient client, string name, Workload data, int clients, long requests, double seconds) =>
+        LoadRunner.RunAsync(title, clients, requests, seconds, async i =>
+        {
+            int k = (int)(i % data.Pngs.Length);
+            var r = await client.ClassifyAsync(name, data.Pngs[k], topK: 1);
+            if (r.Top[0].Index != data.Expected[k])
+                throw new InvalidOperationException($"wrong answer for image {k}");
+            return 1;
+        });
+
+    /// <summary>Every 10th request is malformed (corrupt, truncated, wrong shape, wrong datatype); it must fail with INVALID_ARGUMENT.</summary>
+    private static async Task<(LoadResult Result, long Wrong, long RssWarm, long RssEnd)> Mixed(EdgeClient client, string name, Workload data, int clients, long requests, double seconds)
+    {
+        // Warm up every path (errors included) before the RSS reference is taken.
+        await MixedCall(client, name, data, 0, requests: 200, clients);
+        GC.Collect();
+        long rssWarm = Rss();
+        long wrong = 0;
+        var result = await LoadRunner.RunAsync("mixed 10% malformed", clients, requests, seconds, async i =>
+        {
+            try
+            {
+                return await MixedOne(client, name, data, i);
+            }
+            catch (InvalidDataException)
+            {
+                Interlocked.Increment(ref wrong);
+                throw;
+            }
+        });
+        GC.Collect();
+        long rssEnd = Rss();
+        return (result, wrong, rssWarm, rssEnd);
+    }
+
+    private static async Task MixedCall(EdgeClient client, string name, Workload data, long start, long requests, int clients) =>
+        await LoadRunner.RunAsync("warm", clients, requests, 60, i => MixedOne(client, name, data, start + i));
+
+    private static async Task<int> MixedOne(EdgeClient client, string name, Workload data, long i)
+    {
+        int k = (int)(i % data.Pngs.Length);
+        if (i % 10 == 9)
+        {
+            try
+            {
+                switch (i / 10 % 4)
+                {
+                    case 0:
+                        await client.ClassifyAsync(name, data.Corrupt);
+                        break;
+                    case 1:
+                        await client.ClassifyAsync(name, data.Pngs[k].AsMemory(0, data.Pngs[k].Length / 2));
+                        break;
+                    case 2:
+                        await client.InferAsync(name, data.Tensors[k], [1, data.Shape[1], data.Shape[2] / 2, data.Shape[3] * 2]);
+                        break;
+                    default:
+                        var req = EdgeClient.CreateInferRequest(name, data.Tensors[k], data.Shape);
+                        req.Inputs[0].Datatype = "INT64";
+                        await client.Inference.ModelInferAsync(req);
+                        break;
+                }
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
+            {
+                return 0;
+            }
+            throw new InvalidDataException($"malformed request {i} was accepted");
+        }
+        int top1 = i % 2 == 0 ? (await client.ClassifyAsync(name, data.Pngs[k], topK: 1)).Top[0].Index : ArgMax(await client.InferAsync(name, data.Tensors[k], data.Shape));
+        if (top1 != data.Expected[k])
+            throw new InvalidDataException($"wrong answer for image {k}");
+        return 1;
+    }
+
+    private static async Task<(LoadResult, IReadOnlyList<string>)> Reload(ServeOptions options, string repo, ModelPackage package, string name, Workload data, int clients, long requests, double seconds)
+    {
+        await using var server = await Start(options);
+        using var client = EdgeClient.Connect(server.GrpcAddress);
+        var versions = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        long added = requests / 3;
+        var result = await LoadRunner.RunAsync("hot reload (v2 added mid-run)", clients, requests, seconds, async i =>
+        {
+            if (i == added)
+                _ = Task.Run(() => AddVersion(repo, package, 2));
+            int k = (int)(i % data.Pngs.Length);
+            var r = await client.ClassifyAsync(name, data.Pngs[k], topK: 1);
+            versions.AddOrUpdate(r.Version, 1, (_, n) => n + 1);
+            if (r.Top[0].Index != data.Expected[k])
+                throw new InvalidOperationException($"wrong answer for image {k}");
+            return 1;
+        });
+        return (result, versions.OrderBy(v => v.Key).Select(v => $"v{v.Key}: {v.Value}").ToArray());
+    }
+
+    private static void AddVersion(string repo, ModelPackage package, int version)
+    {
+        string staging = Path.Combine(repo, $".staging-{version}");
+        Directory.CreateDirectory(staging);
+        File.CreateSymbolicLink(Path.Combine(staging, "model.onnx"), package.ModelPath);
+        JsonFiles.Write(Path.Combine(staging, ModelPackage.ManifestFileName), package.Manifest with { ModelFile = "model.onnx" });
+        string dir = Path.Combine(repo, package.Manifest.Name, version.ToString(CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
+        Directory.Move(staging, dir);
+    }
+
+    internal static int ArgMax(ReadOnlySpan<float> v)
+    {
+        int best = 0;
+        for (int i = 1; i < v.Length; i++)
+            if (v[i] > v[best])
+                best = i;
+        return best;
+    }
+
+    private static long Rss()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        return Environment.WorkingSet;
+    }
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Edge.sln")))
+            dir = dir.Parent;
+        return dir?.FullName ?? Directory.GetCurrentDirectory();
+    }
+}
+
+/// <summary>Fashion-MNIST test images as PNG bytes and as preprocessed tensors, with the model's own top-1 for each.</summary>
+public sealed record Workload(byte[][] Pngs, float[][] Tensors, int[] Expected, long[] Shape, byte[] Corrupt)
+{
+    public static Workload Load(ModelPackage package, int count, int threads)
+    {
+        var manifest = package.Manifest;
+        if (manifest.Preprocess.Channels != 1)
+            throw new EdgeException("the serve benchmark sends gray Fashion-MNIST images; use a 1-channel model");
+        using var data = DatasetFactory.Open("fashion-mnist", "test", 1);
+        var pre = new Preprocessor(manifest.Preprocess);
+        using var session = new OnnxClassifier(package.ModelPath, new OnnxRunOptions { IntraOpThreads = threads });
+        var pngs = new byte[count][];
+        var tensors = new float[count][];
+        var expected = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            var image = data.GetImage(i);
+            tensors[i] = pre.Run(image);
+            expected[i] = Program.ArgMax(session.Run(tensors[i], 1));
+            using var bitmap = new SKBitmap(new SKImageInfo(image.Width, image.Height, SKColorType.Gray8, SKAlphaType.Opaque));
+            System.Runtime.InteropServices.Marshal.Copy(image.Pixels, 0, bitmap.GetPixels(), image.Pixels.Length);
+            using var encoded = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+            pngs[i] = encoded.ToArray();
+        }
+        long[] shape = [1, manifest.Preprocess.Channels, manifest.Preprocess.Height, manifest.Preprocess.Width];
+        return new Workload(pngs, tensors, expected, shape, "not an image at all"u8.ToArray());
+    }
+}
