@@ -17,9 +17,9 @@ public class DistillTrainerTests
         Dataset = TestPaths.FashionMnist,
         Epochs = 2,
         BatchSize = 64,
-        TrainSamples = 384,
-        TestSamples = 200,
-        AgreementSamples = 100,
+        TrainSamples = 256,
+        TestSamples = 128,
+        AgreementSamples = 64,
         Seed = 7,
         Plots = true,
     };
