@@ -12,7 +12,7 @@ public class ModuleExporterTests(ITestOutputHelper output)
 {
     private const double Tolerance = 1e-4;
 
-    private void AssertParity(nn.Module<Tensor, Tensor> module, long[] shape, int opset = 17, string? mustContainOp = null, string? mustNotContainOp = null)
+    private void AssertParity(nn.Module<Tensor, Tensor> module, long[] shape, int opset = 20, string? mustContainOp = null, string? mustNotContainOp = null)
     {
         using var scope = NewDisposeScope();
         OnnxTestKit.RandomizeBatchNorms(module);

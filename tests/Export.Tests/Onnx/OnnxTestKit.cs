@@ -29,7 +29,7 @@ internal static class OnnxTestKit
 
     /// <summary>Exports <paramref name="module"/> with input [batch, ...shape] and returns parity on random inputs.</summary>
     public static (ParityResult Parity, OnnxExportResult Export) ExportAndCompare(nn.Module<Tensor, Tensor> module, long[] shape,
-        int batch = 3, int opset = 17)
+        int batch = 3, int opset = 20)
     {
         string path = TempPath(module.GetType().Name);
         try

@@ -91,7 +91,7 @@ public class StudentExportTests(ITestOutputHelper output)
 
             var result = OnnxExporter.Export(model, new OnnxExportOptions(), path);
             Assert.Equal(new FileInfo(path).Length, result.FileSizeBytes);
-            Assert.Equal(17, result.Opset);
+            Assert.Equal(20, result.Opset);
         }
         finally
         {
