@@ -38,6 +38,11 @@ public static class Program
             error.WriteLine($"error: {edge.Message}");
             return 2;
         }
+        catch (Exception e) when (Unwrap(e) is CheckFailedException failed)
+        {
+            error.WriteLine($"failed: {failed.Message}");
+            return 1;
+        }
         catch (OperationCanceledException)
         {
             error.WriteLine("cancelled");

@@ -5,6 +5,8 @@ public static class CommandRegistry
 {
     public static IReadOnlyList<ICliCommand> Create() =>
     [
+        new ExportCommand(),
+        new QuantizeCommand(),
         new InspectCommand(),
     ];
 }

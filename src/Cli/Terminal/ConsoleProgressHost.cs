@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Edge.Core.Progress;
 
-namespace Edge.Cli.Console;
+namespace Edge.Cli.Terminal;
 
 /// <summary>
 /// Renders library progress as one bar per step with throughput and ETA. On a terminal the bar redraws in
@@ -11,6 +11,8 @@ namespace Edge.Cli.Console;
 public sealed class ConsoleProgressHost(TextWriter output, bool interactive) : IProgressHost
 {
     private readonly object _gate = new();
+    private TextWriter Output => output;
+    private bool Interactive => interactive;
 
     public static ConsoleProgressHost ForConsole() =>
         new(System.Console.Out, !System.Console.IsOutputRedirected && System.Console.WindowWidth > 0);
@@ -37,18 +39,18 @@ public sealed class ConsoleProgressHost(TextWriter output, bool interactive) : I
                 if (_finished) return;
                 _done = done; _total = total; _detail = detail ?? _detail;
                 long now = _clock.ElapsedMilliseconds;
-                if (host.interactive)
+                if (host.Interactive)
                 {
                     if (now - _lastDrawMs < 100 && done < total) return;
                     _lastDrawMs = now;
-                    host.output.Write("\r" + Line(final: false).PadRight(Math.Max(0, SafeWidth() - 1)));
+                    host.Output.Write("\r" + Line(final: false).PadRight(Math.Max(0, SafeWidth() - 1)));
                 }
                 else
                 {
                     int decile = total > 0 ? (int)(10 * done / total) : 0;
                     if (decile == _lastDecile) return;
                     _lastDecile = decile;
-                    host.output.WriteLine(Line(final: false));
+                    host.Output.WriteLine(Line(final: false));
                 }
             }
         }
@@ -59,8 +61,8 @@ public sealed class ConsoleProgressHost(TextWriter output, bool interactive) : I
             {
                 if (_finished) return;
                 _finished = true;
-                if (host.interactive) host.output.Write("\r");
-                host.output.WriteLine(Line(final: true).PadRight(host.interactive ? Math.Max(0, SafeWidth() - 1) : 0));
+                if (host.Interactive) host.Output.Write("\r");
+                host.Output.WriteLine(Line(final: true).PadRight(host.Interactive ? Math.Max(0, SafeWidth() - 1) : 0));
             }
         }
 

@@ -56,22 +56,45 @@ public sealed record ModelPackage(string ModelPath, string ManifestPath, ModelMa
     public static string SidecarOf(string onnxPath) =>
         Path.Combine(Path.GetDirectoryName(onnxPath)!, Path.GetFileNameWithoutExtension(onnxPath) + ".manifest.json");
 
-    /// <summary>Writes a package folder: copies <paramref name="modelSource"/> in (unless it is already there) and the manifest.</summary>
+    /// <summary>
+    /// Writes a package folder: the model (copied from <paramref name="modelSource"/>) and the manifest stamped
+    /// with the model's hash. The folder is assembled under a temporary name and swapped into place, so a
+    /// reader never sees a manifest beside a model it does not describe, and a failure leaves any previous
+    /// package untouched.
+    /// </summary>
     public static ModelPackage Write(string folder, string modelSource, ModelManifest manifest)
     {
-        Directory.CreateDirectory(folder);
-        string modelPath = Path.Combine(Path.GetFullPath(folder), manifest.ModelFile);
-        if (!string.Equals(Path.GetFullPath(modelSource), modelPath, StringComparison.Ordinal))
-            AtomicFile.Copy(modelSource, modelPath);
-        var stamped = manifest with
+        string target = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
+        string parent = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(parent);
+        string staging = Path.Combine(parent, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(staging);
+        try
         {
-            ModelSha256 = FileHash.Sha256(modelPath),
-            CreatedUtc = manifest.CreatedUtc ?? DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
-            Producer = manifest.Producer ?? $"edge {typeof(ModelPackage).Assembly.GetName().Version?.ToString(3)}",
-        };
-        string manifestPath = Path.Combine(Path.GetFullPath(folder), ManifestFileName);
-        JsonFiles.Write(manifestPath, stamped);
-        return new ModelPackage(modelPath, manifestPath, stamped);
+            string stagedModel = Path.Combine(staging, manifest.ModelFile);
+            File.Copy(modelSource, stagedModel);
+            var stamped = manifest with
+            {
+                ModelSha256 = FileHash.Sha256(stagedModel),
+                CreatedUtc = manifest.CreatedUtc ?? DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+                Producer = manifest.Producer ?? $"edge {typeof(ModelPackage).Assembly.GetName().Version?.ToString(3)}",
+            };
+            JsonFiles.Write(Path.Combine(staging, ManifestFileName), stamped);
+            string? old = null;
+            if (Directory.Exists(target))
+            {
+                old = Path.Combine(parent, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.old");
+                Directory.Move(target, old);
+            }
+            Directory.Move(staging, target);
+            if (old is not null) Directory.Delete(old, recursive: true);
+            return new ModelPackage(Path.Combine(target, manifest.ModelFile), Path.Combine(target, ManifestFileName), stamped);
+        }
+        catch
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+            throw;
+        }
     }
 
     /// <summary>Rewrites just the manifest (e.g. to record gate results).</summary>

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using Edge.Cli.Terminal;
+using Edge.Core.Manifest;
+using Edge.Export.Packaging;
+
+namespace Edge.Cli.Commands;
+
+/// <summary><c>edge export</c>: a distill run → fp32 ONNX model package, with the parity check built in.</summary>
+public sealed class ExportCommand : ICliCommand
+{
+    public Command Build()
+    {
+        var run = new Option<string>("--run") { Description = "Output folder of `edge distill` (student.json, student.weights, run.json)", Required = true };
+        var output = new Option<string>("--out") { Description = "Package folder to write (model.onnx + manifest.json)", Required = true };
+        var teacher = new Option<string?>("--teacher") { Description = "Teacher model package (labels and preprocessing); default models/fmnist-resnet18.onnx" };
+        var name = new Option<string>("--name") { Description = "Model name in the manifest", DefaultValueFactory = _ => "student" };
+        var dataset = new Option<string>("--dataset") { Description = "Dataset for the parity check (test split)", DefaultValueFactory = _ => "fashion-mnist" };
+        var samples = new Option<int>("--parity-samples") { Description = "Test images compared between TorchSharp and ONNX Runtime", DefaultValueFactory = _ => 2000 };
+        var tolerance = new Option<double>("--tolerance") { Description = "Largest allowed |logit difference|", DefaultValueFactory = _ => 1e-4 };
+        var opset = new Option<int>("--opset") { Description = "ONNX opset (17 or later)", DefaultValueFactory = _ => 17 };
+        var command = new Command("export", "Export a distilled student to an ONNX model package and prove parity with TorchSharp on real images")
+        {
+            run, output, teacher, name, dataset, samples, tolerance, opset,
+        };
+        command.SetAction(parse =>
+        {
+            var distill = DistillRun.Read(parse.GetValue(run)!);
+            var teacherPackage = ModelPackage.Load(parse.GetValue(teacher) ?? DefaultPaths.Teacher());
+            using var model = distill.LoadModel();
+            var result = StudentPackager.Export(model, teacherPackage, new ExportPackageOptions
+            {
+                OutputDir = parse.GetValue(output)!,
+                Name = parse.GetValue(name)!,
+                Dataset = parse.GetValue(dataset)!,
+                ParitySamples = parse.GetValue(samples),
+                Tolerance = parse.GetValue(tolerance),
+                Opset = parse.GetValue(opset),
+            }, ConsoleProgressHost.ForConsole(), new StudentInfo(distill.Student, model.ParameterCount, distill.WeightsPath,
+                Path.Combine(distill.Folder, "student.json"), distill.Epochs, distill.Loss, distill.TestTop1));
+            var o = parse.InvocationConfiguration.Output;
+            o.WriteLine($"exported {result.Export}");
+            o.WriteLine($"parity: {result.Parity}");
+            o.WriteLine($"package: {Path.GetDirectoryName(result.Package.ManifestPath)}");
+            return 0;
+        });
+        return command;
+    }
+}

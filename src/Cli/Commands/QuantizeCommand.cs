@@ -1,0 +1,84 @@
+using System.CommandLine;
+using Edge.Cli.Terminal;
+using Edge.Core.Manifest;
+using Edge.Export.Packaging;
+using Edge.Export.Quantize;
+using Edge.Export.Quantize.Calibration;
+using Edge.Export.Quantize.Mobile;
+
+namespace Edge.Cli.Commands;
+
+/// <summary><c>edge quantize</c>: a model package (student, teacher, any ONNX classifier) → int8 or fp16 package.</summary>
+public sealed class QuantizeCommand : ICliCommand
+{
+    private static readonly Choices<TargetPrecision> Precisions = new(new Dictionary<string, TargetPrecision>
+    {
+        ["int8"] = TargetPrecision.Int8, ["fp16"] = TargetPrecision.Fp16,
+    });
+
+    private static readonly Choices<QuantizationMode> Modes = new(new Dictionary<string, QuantizationMode>
+    {
+        ["static-qoperator"] = QuantizationMode.StaticQOperator, ["static-qdq"] = QuantizationMode.StaticQdq, ["dynamic"] = QuantizationMode.Dynamic,
+    });
+
+    private static readonly Choices<CalibrationMethod> Methods = new(new Dictionary<string, CalibrationMethod>
+    {
+        ["minmax"] = CalibrationMethod.MinMax, ["percentile"] = CalibrationMethod.Percentile, ["entropy"] = CalibrationMethod.Entropy,
+    });
+
+    public Command Build()
+    {
+        var model = new Option<string>("--model") { Description = "Source model package (folder, manifest, or .onnx with a sidecar manifest)", Required = true };
+        var output = new Option<string>("--out") { Description = "Package folder to write", Required = true };
+        var precision = Precisions.Option("--precision", "Target precision", "int8");
+        var mode = Modes.Option("--mode", "INT8 form", "static-qoperator");
+        var method = Methods.Option("--calibration", "Activation range estimator", "minmax");
+        var percentile = new Option<double>("--percentile") { Description = "Percentile for --calibration percentile", DefaultValueFactory = _ => 99.999 };
+        var samples = new Option<int>("--calibration-samples") { Description = "Training images used for calibration", DefaultValueFactory = _ => 512 };
+        var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per tensor instead of per output channel" };
+        var symmetric = new Option<bool>("--symmetric-activations") { Description = "Zero-centred activation ranges" };
+        var keep = new Option<string[]>("--keep-float") { Description = "Node names or op types to keep in float (repeatable)", AllowMultipleArgumentsPerToken = true };
+        var budget = new Option<double?>("--accuracy-budget") { Description = "Max top-1 drop in points vs fp32; runs a sensitivity search keeping the worst layers in float" };
+        var dataset = new Option<string>("--dataset") { Description = "Dataset for calibration (train split)", DefaultValueFactory = _ => "fashion-mnist" };
+        var seed = new Option<int>("--seed") { Description = "Seed for drawing the calibration set", DefaultValueFactory = _ => 0 };
+        var ort = new Option<bool>("--ort") { Description = "Also write model.ort and required_operators*.config for ONNX Runtime Mobile" };
+        var command = new Command("quantize", "Quantize a model package to INT8 (dynamic, static QDQ or QOperator) or FP16")
+        {
+            model, output, precision, mode, method, percentile, samples, perTensor, symmetric, keep, budget, dataset, seed, ort,
+        };
+        command.SetAction(parse =>
+        {
+            var source = ModelPackage.Load(parse.GetValue(model)!);
+            var options = new QuantizePackageOptions
+            {
+                OutputDir = parse.GetValue(output)!,
+                Precision = Precisions.Parse(parse.GetValue(precision)!),
+                Dataset = parse.GetValue(dataset)!,
+                CalibrationSamples = parse.GetValue(samples),
+                Seed = parse.GetValue(seed),
+                AccuracyBudgetPoints = parse.GetValue(budget),
+                Quantize = new QuantizeOptions
+                {
+                    Mode = Modes.Parse(parse.GetValue(mode)!),
+                    PerChannel = !parse.GetValue(perTensor),
+                    SymmetricActivations = parse.GetValue(symmetric),
+                    KeepInFloat = parse.GetValue(keep) ?? [],
+                    Calibration = new CalibrationOptions { Method = Methods.Parse(parse.GetValue(method)!), Percentile = parse.GetValue(percentile) },
+                },
+            };
+            var result = PackageQuantizer.Run(source, options, ConsoleProgressHost.ForConsole());
+            var o = parse.InvocationConfiguration.Output;
+            o.WriteLine(result.Summary);
+            if (parse.GetValue(ort))
+            {
+                var mobile = OrtFormatConverter.Convert(result.Package.ModelPath, Path.ChangeExtension(result.Package.ModelPath, ".ort"));
+                o.WriteLine($"ORT format: {mobile.OrtPath} ({mobile.Bytes / 1e6:0.00} MB), operators: {mobile.OperatorsConfigPath}");
+            }
+            long before = new FileInfo(source.ModelPath).Length, after = new FileInfo(result.Package.ModelPath).Length;
+            o.WriteLine($"size {before / 1e6:0.00} MB → {after / 1e6:0.00} MB ({(double)after / before:P0})");
+            o.WriteLine($"package: {Path.GetDirectoryName(result.Package.ManifestPath)}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,103 @@
+using Edge.Core;
+using Edge.Core.Data;
+using Edge.Core.IO;
+using Edge.Core.Manifest;
+using Edge.Core.Preprocessing;
+using Edge.Core.Progress;
+using Edge.Distill.Models;
+using Edge.Export.Onnx;
+
+namespace Edge.Export.Packaging;
+
+public sealed record ExportPackageOptions
+{
+    public required string OutputDir { get; init; }
+    public string Name { get; init; } = "student";
+    /// <summary>Real test images the parity check runs through both TorchSharp and ONNX Runtime.</summary>
+    public int ParitySamples { get; init; } = 2000;
+    public double Tolerance { get; init; } = 1e-4;
+    public int Opset { get; init; } = 17;
+    public string Dataset { get; init; } = "fashion-mnist";
+}
+
+public sealed record ExportPackageResult(ModelPackage Package, ParityResult Parity, OnnxExportResult Export);
+
+/// <summary>
+/// Student → fp32 model package: exports the TorchSharp student to ONNX, proves parity on real preprocessed
+/// test images (the same <see cref="Preprocessor"/> the teacher, gate and server use), and writes the package
+/// with labels and preprocessing taken from the teacher's manifest. A parity failure writes nothing.
+/// </summary>
+public static class StudentPackager
+{
+    private const int ParityBatch = 250;
+
+    public static ExportPackageResult Export(StudentModel model, ModelPackage teacher, ExportPackageOptions options,
+        IProgressHost progress, StudentInfo? student = null)
+    {
+        var spec = teacher.Manifest.Preprocess;
+        var c = model.Config;
+        if (c.InChannels != spec.Channels || c.ImageSize != spec.Height || c.ImageSize != spec.Width)
+            throw new EdgeException($"student takes [{c.InChannels}, {c.ImageSize}, {c.ImageSize}] but the teacher's preprocessing produces [{spec.Channels}, {spec.Height}, {spec.Width}]");
+        if (c.NumClasses != teacher.Manifest.Labels.Count)
+            throw new EdgeException($"student predicts {c.NumClasses} classes but the teacher's manifest lists {teacher.Manifest.Labels.Count} labels");
+
+        string tmpOnnx = AtomicFile.TempPathFor(Path.Combine(Path.GetFullPath(options.OutputDir), "..", $"{options.Name}.export.onnx"));
+        try
+        {
+            OnnxExportResult exported;
+            using (var step = progress.Begin("export to ONNX", 1, "models"))
+            {
+                exported = OnnxExporter.Export(model, new OnnxExportOptions
+                {
+                    Opset = options.Opset,
+                    Metadata = new Dictionary<string, string> { ["edge.student"] = model.RegistryName },
+                }, tmpOnnx);
+                step.Report(1, 1, $"{exported.NodeCount} nodes");
+            }
+            var parity = CheckParity(model, tmpOnnx, spec, options, progress);
+            if (!parity.Passes(options.Tolerance))
+                throw new CheckFailedException($"ONNX export differs from TorchSharp: {parity} (tolerance {options.Tolerance:E0}, 100% agreement required); nothing was written");
+
+            var manifest = new ModelManifest
+            {
+                Name = options.Name,
+                Precision = "fp32",
+                Labels = teacher.Manifest.Labels,
+                Input = new TensorSpec("input", [-1, spec.Channels, spec.Height, spec.Width]),
+                Output = new TensorSpec("logits", [-1, teacher.Manifest.Labels.Count]),
+                Preprocess = spec,
+                Teacher = new TeacherInfo(Path.GetFileName(teacher.ModelPath), teacher.Manifest.ModelSha256 ?? FileHash.Sha256(teacher.ModelPath)),
+                Student = student ?? new StudentInfo(model.RegistryName, model.ParameterCount),
+                Parity = new ParityInfo(parity.MaxAbsDiff, parity.MeanAbsDiff, parity.Top1Agreement, parity.Samples, "TorchSharp fp32 (libtorch CPU)"),
+            };
+            var package = ModelPackage.Write(options.OutputDir, tmpOnnx, manifest);
+            return new ExportPackageResult(package, parity, exported with { Path = package.ModelPath });
+        }
+        finally
+        {
+            AtomicFile.TryDelete(tmpOnnx);
+        }
+    }
+
+    /// <summary>Parity over the first N test images, in batches, aggregated.</summary>
+    public static ParityResult CheckParity(StudentModel model, string onnxPath, PreprocessSpec spec, ExportPackageOptions options, IProgressHost progress)
+    {
+        using var test = DatasetFactory.Open(options.Dataset, "test", spec.Channels);
+        var subset = DatasetSubset.Head(test, options.ParitySamples);
+        var loader = new BatchLoader(subset, new Preprocessor(spec));
+        int[] shape = [spec.Channels, spec.Height, spec.Width];
+        double max = 0, sumMean = 0, agreeSum = 0;
+        int samples = 0;
+        using var step = progress.Begin("parity (TorchSharp vs ORT)", subset.Count, "img");
+        foreach (var batch in loader.Batches(ParityBatch))
+        {
+            var r = ParityCheck.Run(model, onnxPath, batch.Data, batch.Count, shape);
+            max = Math.Max(max, r.MaxAbsDiff);
+            sumMean += r.MeanAbsDiff * batch.Count;
+            agreeSum += r.Top1Agreement * batch.Count;
+            samples += batch.Count;
+            step.Report(samples, subset.Count, $"max |Δ| {max:E1}");
+        }
+        return new ParityResult(samples, max, sumMean / Math.Max(1, samples), agreeSum / Math.Max(1, samples));
+    }
+}
