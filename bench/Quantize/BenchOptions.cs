@@ -5,6 +5,8 @@ internal sealed record BenchOptions
 {
     public string Model { get; init; } = "/work/shared/teachers/fmnist-resnet18.onnx";
     public string Data { get; init; } = "fashion-mnist";
+    /// <summary>Benchmark a freshly initialised student of this registry name instead of <see cref="Model"/>.</summary>
+    public string? Student { get; init; }
     public string OutDir { get; init; } = Path.Combine(Path.GetTempPath(), "edge-bench-quantize");
     public int TestCount { get; init; } = 10000;
     public int CalibrationCount { get; init; } = 512;
@@ -25,6 +27,7 @@ internal sealed record BenchOptions
             {
                 "--model" => o with { Model = Next() },
                 "--data" => o with { Data = Next() },
+                "--student" => o with { Student = Next() },
                 "--out" => o with { OutDir = Next() },
                 "--test-count" => o with { TestCount = int.Parse(Next()) },
                 "--calibration-count" => o with { CalibrationCount = int.Parse(Next()) },
@@ -33,7 +36,7 @@ internal sealed record BenchOptions
                 "--throughput-runs" => o with { ThroughputRuns = int.Parse(Next()) },
                 "--rounds" => o with { Rounds = int.Parse(Next()) },
                 "--variants" => o with { Variants = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                _ => throw new ArgumentException($"unknown option {args[i]}; options: --model --data --out --test-count --calibration-count --threads --latency-runs --throughput-runs --rounds --variants"),
+                _ => throw new ArgumentException($"unknown option {args[i]}; options: --model --student --data --out --test-count --calibration-count --threads --latency-runs --throughput-runs --rounds --variants"),
             };
         }
         return o;
