@@ -35,7 +35,8 @@ public sealed class RunningServer : IAsyncDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        // Standalone, SIGTERM has already stopped the host by the time the caller disposes it.
+        if (Interlocked.Exchange(ref _stopped, 1) == 0 && !_app.Lifetime.ApplicationStopped.IsCancellationRequested)
             await _app.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
