@@ -46,8 +46,8 @@ public sealed class MatMulQuantizer : IOpQuantizer
         string bRead, bScale, bZero;
         if (constWeight)
         {
-            // QLinearMatMul's per-column scales are not supported everywhere; QDQ MatMul fuses either way.
-            var w = ctx.IsQdq ? ctx.QuantizeWeight(b, axis: 1) : ctx.QuantizeWeightAs(b, ctx.Options.WeightType);
+            // Per-column scales: ONNX Runtime's QLinearMatMul takes a [N] b_scale / b_zero_point for a 2-D B.
+            var w = ctx.QuantizeWeight(b, axis: 1);
             bRead = ctx.IsQdq ? ctx.DequantizeWeight(w) : w.QuantName;
             (bScale, bZero) = (w.ScaleName, w.ZeroPointName);
         }
