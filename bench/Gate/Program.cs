@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using Edge.Core.Data;
+using Edge.Core.Evaluation;
+using Edge.Core.Gate;
+using Edge.Core.Inference;
+using Edge.Core.Progress;
+using Edge.Core.Tests.Gate;
+using Edge.Serve;
+
+// The gate's acceptance figures (docs/GATE.md, "Measured"). Modes:
+//   timing  [candidate ...]  teacher + two candidates over the 10,000 test images, cold then with a warm logit cache
+//   noflap                   a candidate identical to the baseline, 20 gates on random 1,000-image subsets
+//   broken                   good and deliberately broken candidates on all 10,000 images: verdict and failing rules
+//   server                   the same candidate gated from its file and through a live KServe v2 server
+string root = FindRoot();
+string teacher = Path.Combine(root, "models", "fmnist-resnet18.onnx");
+string mode = args.Length > 0 ? args[0] : "timing";
+string work = Path.Combine(Path.GetTempPath(), "edge-bench-gate");
+Directory.CreateDirectory(work);
+Console.WriteLine($"{mode}: {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+
+GateOptions Options(params string[] candidates) => new()
+{
+    Teacher = new ModelSource(teacher),
+    Candidates = candidates.Select(ModelSource.Parse).ToArray(),
+};
+
+void Show(string title, GateReport r, double seconds)
+{
+    string failing = string.Join(", ", r.Failures().Select(f => f.Rule).Distinct());
+    Console.WriteLine($"{title}: {(r.Passed ? "PASS (exit 0)" : "FAIL (exit 1)")} in {seconds:0.0} s; failing: {(failing.Length > 0 ? failing : "none")}");
+    foreach (var m in new[] { r.Teacher }.Concat(r.Candidates))
+        Console.WriteLine($"  {m.Name,-18} top-1 {m.Top1?.ToString() ?? "-",-22} agreement {m.Agreement,-22} drop vs teacher {m.VsTeacher?.Drop.ToString() ?? "-",-22} vs baseline {m.VsBaseline?.Drop.ToString() ?? "-",-22} {m.ImagesPerSecond,6:0} img/s  p50 {m.Latency.P50Ms:0.00} ms");
+}
+
+(GateReport, double) Timed(GateOptions options)
+{
+    var clock = Stopwatch.StartNew();
+    var report = GateRunner.Run(options, IProgressHost.None);
+    return (report, clock.Elapsed.TotalSeconds);
+}
+
+switch (mode)
+{
+    case "timing":
+    {
+        string[] candidates = args.Length > 1 ? args[1..] :
+        [
+            BrokenCandidates.Perturbed(teacher, work, 0.2),
+            BrokenCandidates.WrongNormalization(teacher, work),
+        ];
+        string cacheDir = Path.Combine(work, "cache-" + Guid.NewGuid().ToString("N")[..8]);
+        var options = Options(candidates) with { Evaluation = new EvaluatorOptions { Cache = new LogitCache(cacheDir) } };
+        var (cold, coldSeconds) = Timed(options);
+        Show("cold (every model runs)", cold, coldSeconds);
+        GateReportWriter.Write(cold, Path.Combine(work, "timing-report"));
+        var (warm, warmSeconds) = Timed(options with { Evaluation = new EvaluatorOptions { Cache = new LogitCache(cacheDir) } });
+        Show("warm (logits of unchanged files from --cache-dir)", warm, warmSeconds);
+        Directory.Delete(cacheDir, recursive: true);
+        break;
+    }
+    case "noflap":
+    {
+        // A student-like candidate (~1.5 points below the teacher); its gate.json on all 10,000 images is the baseline.
+        string student = BrokenCandidates.Perturbed(teacher, work, 0.4);
+        var cache = new LogitCache();
+        var (baseline, s0) = Timed(Options(student) with { Evaluation = new EvaluatorOptions { Cache = cache, LatencySamples = 5 } });
+        Show("baseline on 10,000", baseline, s0);
+        string baselineDir = Path.Combine(work, "noflap-baseline");
+        GateReportWriter.Write(baseline, baselineDir);
+        int passed = 0;
+        var drops = new List<double>();
+        for (int run = 0; run < 20; run++)
+        {
+            var (r, s) = Timed(Options(student) with
+            {
+                Samples = 1000, SubsetSeed = 1000 + run, Seed = run, Baseline = baselineDir,
+                Evaluation = new EvaluatorOptions { Cache = cache, LatencySamples = 5 },
+            });
+            if (r.Passed) passed++;
+            drops.Add(r.Candidates[0].VsTeacher!.Drop.Estimate);
+            Console.WriteLine($"  run {run + 1,2}: {(r.Passed ? "pass" : "FAIL " + string.Join(",", r.Failures().Select(f => f.Rule)))}  drop vs teacher {r.Candidates[0].VsTeacher!.Drop}  vs baseline {r.Candidates[0].VsBaseline!.Drop} ({s:0.0} s)");
+        }
+        Console.WriteLine($"passed {passed} of 20; drop vs teacher on the subsets {drops.Min():0.00}..{drops.Max():0.00} pts (tolerance {new GateThresholds().MaxTop1Drop})");
+        break;
+    }
+    case "broken":
+    {
+        var cache = new LogitCache();
+        var evaluation = new EvaluatorOptions { Cache = cache, LatencySamples = 5 };
+        string identical = BrokenCandidates.Identical(teacher, work);
+        var (baseline, s0) = Timed(Options(identical) with { Evaluation = evaluation });
+        Show("identical (baseline)", baseline, s0);
+        string baselineDir = Path.Combine(work, "broken-baseline");
+        GateReportWriter.Write(baseline, baselineDir);
+        double noise = args.Length > 1 ? double.Parse(args[1]) : 0.6;
+        foreach (var candidate in new[]
+                 {
+                     BrokenCandidates.Perturbed(teacher, work, 0.2),
+                     BrokenCandidates.WrongNormalization(teacher, work),
+                     BrokenCandidates.Perturbed(teacher, work, noise),
+                     BrokenCandidates.ShiftedLabelsInManifest(teacher, work),
+                     BrokenCandidates.ShiftedLabelsInGraph(teacher, work),
+                 })
+        {
+            var (r, s) = Timed(Options(candidate) with { Baseline = baselineDir, Evaluation = evaluation });
+            Show(Path.GetFileName(candidate), r, s);
+            GateReportWriter.Write(r, Path.Combine(work, "broken-" + Path.GetFileName(candidate)));
+        }
+        break;
+    }
+    case "server":
+    {
+        string package = BrokenCandidates.Perturbed(teacher, work, 0.4);
+        int samples = args.Length > 1 ? int.Parse(args[1]) : 2000;
+        await using var server = await EdgeServer.StartAsync(new ServeOptions { Repository = package, GrpcPort = 0, HttpPort = 0 });
+        string name = server.Repository.ModelNames.Single();
+        string remote = $"{server.GrpcAddress.Replace("http://", "grpc://")}/{name},name=served,manifest={Path.Combine(package, "manifest.json")}";
+        var options = Options(package + ",name=file", remote) with { Samples = samples, SubsetSeed = 3 };
+        var (r, s) = Timed(options);
+        Show($"file vs served on {samples} images", r, s);
+        var file = r.Candidates[0];
+        var served = r.Candidates[1];
+        var pf = file.Samples; var ps = served.Samples;
+        Console.WriteLine($"identical per-image outcomes: correct {pf.Correct == ps.Correct}, agrees {pf.Agrees == ps.Agrees}; top-1 {file.Top1!.Estimate:0.00} vs {served.Top1!.Estimate:0.00}; KL {file.MeanKl:0.000000} vs {served.MeanKl:0.000000}");
+        break;
+    }
+    default:
+        Console.Error.WriteLine($"unknown mode '{mode}': timing, noflap, broken, server");
+        return 2;
+}
+return 0;
+
+static string FindRoot()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Edge.sln"))) dir = dir.Parent;
+    return dir?.FullName ?? throw new InvalidOperationException("Edge.sln not found");
+}
