@@ -35,7 +35,7 @@ public sealed class DistillCommand : ICliCommand
         var topK = new Option<int>("--top-k") { Description = "Classes kept per sample by sparse-kd", DefaultValueFactory = _ => defaults.LossOptions.TopK };
         var interClass = new Option<bool>("--rcka-inter-class") { Description = "Add RCKA's inter-class (transposed logits) term" };
         var feature = new Option<string[]>("--feature") { Description = "Feature pair for fitnet/cka/pcka/attention: student-module=teacher-tensor (repeatable)" };
-        var teacherSamples = new Option<int?>("--teacher-samples") { Description = "Only this many training images get teacher targets (the rest train on label losses): bounds the teacher's cost" };
+        var teacherSamples = new Option<int>("--teacher-samples") { Description = "Only this many training images get teacher targets (the rest train on label losses): bounds the teacher's cost; 0: all", DefaultValueFactory = _ => defaults.TeacherSamples ?? 0 };
         var teacherFlip = new Option<bool>("--teacher-flip") { Description = "Also run the teacher on flipped images (2 teacher passes per image)" };
         var online = new Option<bool>("--online-teacher") { Description = "Run the teacher on every augmented batch instead of caching its logits" };
         var trainSamples = new Option<int?>("--train-samples") { Description = "Train on a seeded subset of this many images" };

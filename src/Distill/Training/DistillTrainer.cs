@@ -389,7 +389,7 @@ public static class DistillTrainer
     /// <summary>The first <paramref name="count"/> of a seeded permutation of 0..n−1 (all, in order, when null or ≥ n).</summary>
     internal static int[] Subset(int n, int? count, int seed)
     {
-        if (count is null || count >= n) return [.. Enumerable.Range(0, n)];
+        if (count is null or <= 0 || count >= n) return [.. Enumerable.Range(0, n)];
         var order = Enumerable.Range(0, n).ToArray();
         new Random(seed).Shuffle(order);
         return order[..count.Value];
