@@ -90,16 +90,19 @@ internal sealed class RangeEstimator
         int last = n - 1;
         while (last > 0 && h[last] == 0) last--;
         int used = last + 1;
-        if (used <= levels) return used * BinWidth;
+        if (used <= 16) return used * BinWidth;
         double bestKl = double.PositiveInfinity;
         int bestI = used;
         var p = new double[used];
         var q = new double[used];
         double tail = 0;
         for (int k = used; k < n; k++) tail += h[k];
-        // Candidate thresholds from `levels` bins up to every used bin; a stride keeps this O(bins²/stride).
-        int stride = Math.Max(1, (used - levels) / 256);
-        for (int i = levels; i <= used; i += stride)
+        // Candidate thresholds from 16 bins up to every used bin; a stride keeps this O(bins²/stride). Below
+        // `levels` bins each level holds at most one bin, so only clipping is measured: that lets a bulk that
+        // an outlier squeezed into the first few bins still get a tight threshold.
+        int first = Math.Min(16, used);
+        int stride = Math.Max(1, (used - first) / 256);
+        for (int i = first; i <= used; i += stride)
         {
             double outliers = 0;
             for (int k = i; k < used; k++) outliers += h[k];
@@ -111,6 +114,7 @@ internal sealed class RangeEstimator
             {
                 int start = (int)(l * binsPerLevel);
                 int end = l == levels - 1 ? i : (int)((l + 1) * binsPerLevel);
+                if (end <= start) continue;
                 double sum = 0;
                 int nonZero = 0;
                 for (int k = start; k < end; k++) { sum += h[k]; if (h[k] != 0) nonZero++; }
