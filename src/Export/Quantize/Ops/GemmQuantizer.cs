@@ -5,8 +5,8 @@ namespace Edge.Export.Quantize.Ops;
 
 /// <summary>
 /// Gemm (a Linear layer) with a constant weight → com.microsoft QGemm (QOperator), DQ → Gemm → Q (QDQ) or
-/// DynamicQuantizeMatMul (dynamic). A Gemm whose output is only a graph output keeps a float output (QGemm
-/// can write float), which saves a DequantizeLinear at the end of a classifier.
+/// DynamicQuantizeMatMul (dynamic). A Gemm whose consumers all run in float (a classifier's logits) writes
+/// float directly (QGemm can), which saves a DequantizeLinear.
 /// </summary>
 public sealed class GemmQuantizer : IOpQuantizer
 {
@@ -40,7 +40,7 @@ public sealed class GemmQuantizer : IOpQuantizer
 
         if (!ctx.CanQuantizeActivation(a)) return OpResult.Float($"no calibrated range for input {a}");
         string y0 = node.Output[0];
-        bool floatOutput = ctx.IsGraphOutput(y0) && ctx.Consumers(y0).Count == 0;
+        bool floatOutput = !ctx.FeedsInt8(y0);
         var plan = floatOutput ? null : ctx.PlanOutput(y0);
         if (!floatOutput && plan is null) return OpResult.Float($"no calibrated range for output {y0}");
 
