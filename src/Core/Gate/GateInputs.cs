@@ -1,4 +1,6 @@
 using Edge.Core.Evaluation;
+using Edge.Core.Metrics;
+using Edge.Core.Preprocessing;
 
 namespace Edge.Core.Gate;
 
@@ -15,4 +17,20 @@ public sealed record GateInputs(
     int[]? Labels,
     ModelEvaluation Teacher,
     IReadOnlyList<ModelEvaluation> Candidates,
-    BaselineReference? Baseline = null);
+    BaselineReference? Baseline = null)
+{
+    /// <summary>
+    /// Inputs from logits gathered elsewhere (the server's shadow mode: the reference model's and the shadow's
+    /// answers on the same live requests): logits [count, classes] in <paramref name="classes"/> order; no images
+    /// on disk, so the "dataset" is identified only by <paramref name="description"/>.
+    /// </summary>
+    public static GateInputs FromLogits(string description, IReadOnlyList<string> classes, int count, string teacherName, float[] teacherLogits,
+        IReadOnlyList<(string Name, float[] Logits)> candidates, PreprocessSpec preprocess, int[]? labels = null)
+    {
+        ModelEvaluation Wrap(string name, float[] logits) => new(name, "logits", name, null, "unknown", preprocess,
+            new Predictions(logits, count, classes.Count), LatencyStats.From([]), double.NaN, []);
+        var info = new EvalSetInfo(description, "", count, count, "", labels is not null, classes.ToArray(), null);
+        return new GateInputs(info, Enumerable.Range(0, count).ToArray(), labels, Wrap(teacherName, teacherLogits),
+            candidates.Select(c => Wrap(c.Name, c.Logits)).ToArray());
+    }
+}

@@ -125,6 +125,21 @@ public class GateAnalysisTests
         Assert.Equal(RuleStatus.Pass, report.Rules.Single(r => r.Rule == "min-agreement").Status);
     }
 
+    /// <summary>The shadow-mode entry point: logits only, no labels, no images on disk.</summary>
+    [Fact]
+    public void LogitsFromLiveTrafficAreGatedAgainstTheReference()
+    {
+        var subset = Enumerable.Range(0, 400).ToArray();
+        var teacher = Model("primary", TeacherPredictions, subset).Predictions.Logits;
+        var shadow = Model("shadow", Corrupt(TeacherPredictions, 0.3, seed: 9), subset).Predictions.Logits;
+        var classes = Enumerable.Range(0, Classes).Select(c => $"c{c}").ToArray();
+        var inputs = GateInputs.FromLogits("live traffic", classes, 400, "primary", teacher, [("shadow", shadow)], Edge.Core.Preprocessing.PreprocessSpec.FashionMnist32);
+        var report = GateAnalysis.Analyze(inputs, new GateThresholds(), GateRuleRegistry.All);
+        Assert.False(report.Passed);
+        Assert.Equal("min-agreement", Assert.Single(report.Failures()).Rule);
+        Assert.InRange(report.Candidates[0].Agreement.Estimate, 60, 80);
+    }
+
     [Fact]
     public void LatencyRuleUsesTheMedian()
     {
