@@ -78,6 +78,32 @@ public class TinyVitTests(ITestOutputHelper output)
         Assert.Equal(new long[] { 2, 10 }, model.call(randn(2, 1, 40, 40)).shape);
     }
 
+    /// <summary>Gradient flow end to end: the quick student memorises 16 random images in a few AdamW steps.</summary>
+    [Fact]
+    public void QuickStudentCanFitASmallBatch()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(11);
+        using var model = StudentRegistry.Create("tinyvit-quick-32");
+        model.train();
+        var opt = optim.AdamW(model.parameters(), lr: 3e-3);
+        var x = randn(16, 1, 32, 32);
+        var y = randint(0, 10, [16]);
+        float first = 0, last = 0;
+        for (int step = 0; step < 10; step++)
+        {
+            using var stepScope = NewDisposeScope();
+            opt.zero_grad();
+            var loss = nn.functional.cross_entropy(model.call(x), y);
+            loss.backward();
+            opt.step();
+            last = loss.item<float>();
+            if (step == 0) first = last;
+        }
+        output.WriteLine($"loss {first:F3} -> {last:F3}");
+        Assert.True(last < first * 0.5, $"loss {first} -> {last}");
+    }
+
     [Fact]
     public void AttentionBiasesReceiveGradients()
     {

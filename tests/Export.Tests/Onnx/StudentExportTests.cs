@@ -39,6 +39,29 @@ public class StudentExportTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>The 224 layout exercises window partitioning with several windows (28x28 map, window 7).</summary>
+    [Fact]
+    public void ImageNetTinyVit5MExportsWithParity()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        using var model = StudentRegistry.Create("tinyvit-5m");
+        OnnxTestKit.RandomizeBatchNorms(model);
+        string path = OnnxTestKit.TempPath("tinyvit-5m");
+        try
+        {
+            var result = OnnxExporter.Export(model, new OnnxExportOptions(), path);
+            output.WriteLine(result.ToString());
+            var parity = ParityCheck.RunRandom(model, path, 2, [3, 224, 224]);
+            output.WriteLine(parity.ToString());
+            Assert.True(parity.Passes(1e-4), parity.ToString());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void GraphHasNamedIoDynamicBatchAndModulePathNodeNames()
     {
