@@ -15,10 +15,17 @@ public static class ParityCheck
     /// <param name="shape">Per-sample shape, e.g. [1, 32, 32].</param>
     public static ParityResult Run(nn.Module<Tensor, Tensor> model, string onnxPath, float[] inputs, int batch, int[] shape)
     {
+        if (!File.Exists(onnxPath)) throw new EdgeException($"ONNX model '{onnxPath}' does not exist.");
+        using var session = new InferenceSession(onnxPath);
+        return Run(model, session, inputs, batch, shape);
+    }
+
+    /// <summary>Same, on an open session: checking many batches should not reload the model for each.</summary>
+    public static ParityResult Run(nn.Module<Tensor, Tensor> model, InferenceSession session, float[] inputs, int batch, int[] shape)
+    {
         long per = shape.Aggregate(1L, (a, b) => a * b);
         if (inputs.LongLength != batch * per)
             throw new EdgeException($"Parity inputs hold {inputs.Length} floats, expected {batch} x [{string.Join(",", shape)}] = {batch * per}.");
-        if (!File.Exists(onnxPath)) throw new EdgeException($"ONNX model '{onnxPath}' does not exist.");
         long[] fullShape = [batch, .. shape.Select(s => (long)s)];
 
         float[] expected;
@@ -35,7 +42,7 @@ public static class ParityCheck
             model.train(wasTraining);
         }
 
-        float[] actual = RunOnnx(onnxPath, inputs, fullShape);
+        float[] actual = RunOnnx(session, inputs, fullShape);
         if (actual.Length != expected.Length)
             throw new EdgeException($"ONNX output has {actual.Length} values, TorchSharp {expected.Length}.");
         return Compare(expected, actual, batch);
@@ -54,6 +61,11 @@ public static class ParityCheck
     public static float[] RunOnnx(string onnxPath, float[] inputs, long[] shape)
     {
         using var session = new InferenceSession(onnxPath);
+        return RunOnnx(session, inputs, shape);
+    }
+
+    public static float[] RunOnnx(InferenceSession session, float[] inputs, long[] shape)
+    {
         using var input = OrtValue.CreateTensorValueFromMemory(inputs, shape);
         using var runOptions = new RunOptions();
         string inputName = session.InputNames[0];
