@@ -2,6 +2,7 @@
 # Publishes the standalone server (Edge.Serve) self-contained for linux-x64 and linux-arm64 and prints the sizes.
 #   deploy/publish.sh [out-dir]          default out-dir: out/serve
 #   EDGE_TRIM=0 deploy/publish.sh        untrimmed builds only
+#   EDGE_RIDS=linux-x64 deploy/publish.sh  one architecture
 # Trimming: TrimMode=partial trims only assemblies that declare themselves trimmable (the .NET and ASP.NET Core
 # framework); Edge, Google.Protobuf descriptors, gRPC JSON transcoding and prometheus-net are kept whole, because
 # they use reflection (manifest JSON, message descriptors). A full trim is not safe. The analyzer's warnings are
@@ -42,14 +43,17 @@ smoke_test() {
 }
 
 printf '%-14s %-9s %10s %8s  %-6s %s\n' "rid" "trim" "size" "files" "smoke" "folder"
-for rid in linux-x64 linux-arm64; do
+for rid in ${EDGE_RIDS:-linux-x64 linux-arm64}; do
   modes=(none)
   [[ "${EDGE_TRIM:-1}" == 1 ]] && modes+=(partial)
   for trim in "${modes[@]}"; do
     dir="$out/$rid-$trim"
     rm -rf "$dir"
     args=(-c Release -r "$rid" --self-contained true -p:DebugType=none -p:InvariantGlobalization=true -o "$dir")
-    [[ "$trim" != none ]] && args+=(-p:PublishTrimmed=true -p:TrimMode="$trim" -p:SuppressTrimAnalysisWarnings=true)
+    [[ "$trim" != none ]] && args+=(-p:PublishTrimmed=true -p:TrimMode="$trim" -p:SuppressTrimAnalysisWarnings=true
+      -p:JsonSerializerIsReflectionEnabledByDefault=true)  # manifests are read by reflection (Edge.Core is kept whole)
+    # The trimmer's incremental check ignores feature-switch changes: always re-link.
+    rm -rf "$root/.slots/$slot-$rid-$trim/obj/Edge.Serve/"*/linked
     if ! EDGE_BUILD_SLOT="$slot-$rid-$trim" dotnet publish src/Serve/Edge.Serve.csproj "${args[@]}" -v quiet -nologo > "$out/$rid-$trim.log" 2>&1; then
       echo "$rid $trim: publish failed, see $out/$rid-$trim.log" >&2
       continue
