@@ -35,8 +35,13 @@ void Show(string title, GateReport r, double seconds)
 
 (GateReport, double) Timed(GateOptions options)
 {
+    // CPU seconds are reported too: on a shared machine wall time measures the neighbours as well; CPU time / cores
+    // is what the same run costs on an idle machine with these cores (ORT keeps both cores busy in a batched pass).
     var clock = Stopwatch.StartNew();
+    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
     var report = GateRunner.Run(options, IProgressHost.None);
+    double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+    Console.WriteLine($"  [wall {clock.Elapsed.TotalSeconds:0.0} s, CPU {cpu:0.0} s = {cpu / Environment.ProcessorCount:0.0} s on {Environment.ProcessorCount} idle cores; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}]");
     return (report, clock.Elapsed.TotalSeconds);
 }
 
@@ -89,7 +94,8 @@ switch (mode)
         var cache = new LogitCache();
         var evaluation = new EvaluatorOptions { Cache = cache, LatencySamples = 5 };
         string identical = BrokenCandidates.Identical(teacher, work);
-        var (baseline, s0) = Timed(Options(identical) with { Evaluation = evaluation });
+        int? samples = args.Length > 2 ? int.Parse(args[2]) : null;
+        var (baseline, s0) = Timed(Options(identical) with { Evaluation = evaluation, Samples = samples });
         Show("identical (baseline)", baseline, s0);
         string baselineDir = Path.Combine(work, "broken-baseline");
         GateReportWriter.Write(baseline, baselineDir);
@@ -103,7 +109,7 @@ switch (mode)
                      BrokenCandidates.ShiftedLabelsInGraph(teacher, work),
                  })
         {
-            var (r, s) = Timed(Options(candidate) with { Baseline = baselineDir, Evaluation = evaluation });
+            var (r, s) = Timed(Options(candidate) with { Baseline = baselineDir, Evaluation = evaluation, Samples = samples });
             Show(Path.GetFileName(candidate), r, s);
             GateReportWriter.Write(r, Path.Combine(work, "broken-" + Path.GetFileName(candidate)));
         }

@@ -66,7 +66,17 @@ public sealed class EvaluationSet
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", dataset.ClassNames) + "\n"));
         Span<byte> number = stackalloc byte[8];
-        if (dataset is ImageFolderDataset folder)
+        if (dataset is UnlabeledImageFolder unlabeled)
+        {
+            for (int i = 0; i < unlabeled.Count; i++)
+            {
+                string path = unlabeled.GetPath(i);
+                hash.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(unlabeled.Root, path) + "\0"));
+                BitConverter.TryWriteBytes(number, new FileInfo(path).Length);
+                hash.AppendData(number);
+            }
+        }
+        else if (dataset is ImageFolderDataset folder)
         {
             // Decoding every image of a large folder would cost more than the evaluation: names, sizes and labels.
             string root = Path.GetDirectoryName(folder.GetPath(0)) is { } first ? Path.GetDirectoryName(first) ?? "" : "";

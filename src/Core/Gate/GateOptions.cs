@@ -34,6 +34,7 @@ public sealed record GateOptions
     public int BootstrapResamples { get; init; } = 1000;
     public int Seed { get; init; } = 1234;
 
+    /// <summary>Batch size, latency sampling, and an optional <see cref="LogitCache"/> shared across runs.</summary>
     public EvaluatorOptions Evaluation { get; init; } = new();
 
     /// <summary>ONNX Runtime intra-op threads per model (0: one per core).</summary>

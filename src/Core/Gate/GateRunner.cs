@@ -37,9 +37,10 @@ public static class GateRunner
                 runners.Add(runner);
             }
 
-            using var dataset = DatasetFactory.Open(options.Dataset, options.Split, teacher.Preprocess.Channels);
+            using var dataset = OpenDataset(options, teacher.Preprocess.Channels);
             var set = new EvaluationSet(Subset(dataset, options), labeled: !options.Unlabeled);
-            IReadOnlyList<string> classes = set.Labeled ? set.ClassNames : teacher.Labels ?? set.ClassNames;
+            IReadOnlyList<string> classes = set.Labeled ? set.ClassNames
+                : teacher.Labels ?? (set.ClassNames.Count == teacher.NumClasses ? set.ClassNames : Enumerable.Range(0, teacher.NumClasses).Select(i => i.ToString()).ToArray());
             BaselineReference? baseline = options.Baseline is { } path
                 ? BaselineReference.Load(path, options.BaselineModel, set.DatasetSha256, teacher.Sha256, classes)
                 : null;
@@ -67,6 +68,15 @@ public static class GateRunner
             foreach (int l in labels) support[l]++;
         }
         return new EvalSetInfo(set.Description, set.DatasetSha256, set.BaseCount, set.Count, set.SamplesSha256(), set.Labeled, classes.ToArray(), support);
+    }
+
+    /// <summary>The dataset factory's formats, or, for an unlabeled run, also a plain folder of images.</summary>
+    private static IImageDataset OpenDataset(GateOptions options, int channels)
+    {
+        string path = Path.GetFullPath(options.Dataset);
+        if (options.Unlabeled && Directory.Exists(path) && !Directory.EnumerateDirectories(path).Any())
+            return new UnlabeledImageFolder(path, channels);
+        return DatasetFactory.Open(options.Dataset, options.Split, channels);
     }
 
     private static IImageDataset Subset(IImageDataset dataset, GateOptions options)

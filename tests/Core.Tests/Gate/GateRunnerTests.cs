@@ -163,4 +163,24 @@ public class GateRunnerTests(GateModelsFixture models) : IClassFixture<GateModel
         var written = GateReportWriter.Write(report, output.Path);
         Assert.DoesNotContain(written, w => w.Contains("confusion"));
     }
+
+    [Fact]
+    public void UnlabeledFolderOfImagesIsComparedWithTheTeacher()
+    {
+        using var folder = new TempDir();
+        using var test = Edge.Core.Data.DatasetFactory.Open("fashion-mnist", "test");
+        for (int i = 0; i < 24; i++)
+        {
+            var image = test.GetImage(i);
+            using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(image.Width, image.Height, SkiaSharp.SKColorType.Gray8));
+            System.Runtime.InteropServices.Marshal.Copy(image.Pixels, 0, bitmap.GetPixels(), image.Pixels.Length);
+            using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(folder.File($"{i:000}.png"), data.ToArray());
+        }
+        var report = GateRunner.Run(models.Options(models.Shifted) with { Dataset = folder.Path, Unlabeled = true, Samples = null }, Progress.IProgressHost.None);
+        Assert.Equal(24, report.EvalSet.Count);
+        Assert.False(report.EvalSet.Labeled);
+        Assert.False(report.Passed);
+        Assert.Contains(report.Failures(), f => f.Rule == "min-agreement");
+    }
 }
