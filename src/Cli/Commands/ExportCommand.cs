@@ -17,7 +17,7 @@ public sealed class ExportCommand : ICliCommand
         var dataset = new Option<string>("--dataset") { Description = "Dataset for the parity check (test split)", DefaultValueFactory = _ => "fashion-mnist" };
         var samples = new Option<int>("--parity-samples") { Description = "Test images compared between TorchSharp and ONNX Runtime", DefaultValueFactory = _ => 2000 };
         var tolerance = new Option<double>("--tolerance") { Description = "Largest allowed |logit difference|", DefaultValueFactory = _ => 1e-4 };
-        var opset = new Option<int>("--opset") { Description = "ONNX opset (17 or later)", DefaultValueFactory = _ => 17 };
+        var opset = new Option<int>("--opset") { Description = "ONNX opset (17 or later; 20 writes GELU as one node)", DefaultValueFactory = _ => 20 };
         var command = new Command("export", "Export a distilled student to an ONNX model package and prove parity with TorchSharp on real images")
         {
             run, output, teacher, name, dataset, samples, tolerance, opset,

@@ -46,6 +46,8 @@ public sealed class QuickstartCommand : ICliCommand
     private static void Print(QuickstartResult r, TextWriter output)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        // Redirected output (CI logs) reports 80 columns, which would wrap the table into unreadable cells.
+        console.Profile.Width = Math.Max(console.Profile.Width, 150);
         var gate = r.Gate;
         var table = new Table().Title("Edge quickstart: Fashion-MNIST test set (10,000 images), ONNX Runtime CPU").Border(TableBorder.Rounded)
             .AddColumn("model").AddColumn(new TableColumn("top-1 (95% CI)").RightAligned()).AddColumn(new TableColumn("agreement with teacher").RightAligned())
@@ -60,8 +62,8 @@ public sealed class QuickstartCommand : ICliCommand
             string verdict = model.Name == "teacher" ? "reference" : verdicts.All(x => x.Status == RuleStatus.Pass) ? "[green]pass[/]" : "[red]FAIL[/]";
             table.AddRow(
                 model.Name,
-                model.Top1 is { } t ? $"{t.Estimate:P2} ({t.Lower:P1}–{t.Upper:P1})" : "-",
-                model.Name == "teacher" ? "-" : $"{model.Agreement.Estimate:P2}",
+                model.Top1 is { } t ? $"{t.Estimate:0.00}% ({t.Lower:0.0}–{t.Upper:0.0})" : "-",
+                model.Name == "teacher" ? "-" : $"{model.Agreement.Estimate:0.00}%",
                 $"{summary.FileBytes / 1e6:0.00} MB",
                 $"{summary.Parameters / 1e6:0.00} M",
                 $"{model.Latency.P50Ms:0.00} ms",
@@ -75,7 +77,7 @@ public sealed class QuickstartCommand : ICliCommand
         var fp32 = gate.Candidates.FirstOrDefault(c => c.Name == "student-fp32");
         var int8 = gate.Candidates.FirstOrDefault(c => c.Name == "student-int8");
         if (fp32?.Top1 is { } a && int8?.Top1 is { } b)
-            console.MarkupLine($"INT8 vs fp32: top-1 {(b.Estimate - a.Estimate) * 100:+0.00;-0.00} points, size {(double)new FileInfo(r.Int8.Package.ModelPath).Length / new FileInfo(r.Fp32.Package.ModelPath).Length:P0} of fp32");
+            console.MarkupLine($"INT8 vs fp32: top-1 {b.Estimate - a.Estimate:+0.00;-0.00} points, size {(double)new FileInfo(r.Int8.Package.ModelPath).Length / new FileInfo(r.Fp32.Package.ModelPath).Length:P0} of fp32");
 
         var served = new Table().Title($"Served over gRPC at {Markup.Escape(r.GrpcAddress)} (Classify, PNG bytes)").Border(TableBorder.Simple)
             .AddColumn("test image").AddColumn("true label").AddColumn("predicted").AddColumn(new TableColumn("probability").RightAligned()).AddColumn(new TableColumn("round trip").RightAligned());
