@@ -57,6 +57,21 @@ public sealed class OpQuantizerTests : IDisposable
         Assert.True(err < 0.03, $"relative error {err:F4}");
     }
 
+    [Fact]
+    public void Dynamic_conv_uses_ConvInteger_only_when_asked()
+    {
+        var g = new TinyGraph();
+        string x = g.Input("x", 3, 8, 8);
+        g.Output(g.Conv(x, 3, 8));
+        var (ops, err, _) = QuantizeAndCompare(g, [3, 8, 8], new QuantizeOptions { Mode = QuantizationMode.Dynamic, DynamicConv = true }, "dynconv");
+        Assert.Equal(1, ops.Count("ConvInteger"));
+        Assert.Equal(1, ops.Count("DynamicQuantizeLinear"));
+        Assert.True(err < 0.03, $"relative error {err:F4}");
+        var (plain, _, report) = QuantizeAndCompare(g, [3, 8, 8], new QuantizeOptions { Mode = QuantizationMode.Dynamic }, "dynconv-off");
+        Assert.Equal(1, plain.Count("Conv"));
+        Assert.Contains(report.KeptInFloat, k => k.Reason.Contains("DynamicConv"));
+    }
+
     [Theory]
     [InlineData(QuantizationMode.StaticQOperator, "MatMulIntegerToFloat")]
     [InlineData(QuantizationMode.StaticQdq, "MatMul")]
