@@ -14,7 +14,7 @@ public sealed class ExportCommand : ICliCommand
         var output = new Option<string>("--out") { Description = "Package folder to write (model.onnx + manifest.json)", Required = true };
         var teacher = new Option<string?>("--teacher") { Description = "Teacher model package (labels and preprocessing); default models/fmnist-resnet18.onnx" };
         var name = new Option<string>("--name") { Description = "Model name in the manifest", DefaultValueFactory = _ => "student" };
-        var dataset = new Option<string>("--dataset") { Description = "Dataset for the parity check (test split)", DefaultValueFactory = _ => "fashion-mnist" };
+        var dataset = new Option<string>("--data") { Description = "Dataset for the parity check (test split)", DefaultValueFactory = _ => "fashion-mnist" };
         var samples = new Option<int>("--parity-samples") { Description = "Test images compared between TorchSharp and ONNX Runtime", DefaultValueFactory = _ => 2000 };
         var tolerance = new Option<double>("--tolerance") { Description = "Largest allowed |logit difference|", DefaultValueFactory = _ => 1e-4 };
         var opset = new Option<int>("--opset") { Description = "ONNX opset (17 or later; 20 writes GELU as one node)", DefaultValueFactory = _ => 20 };

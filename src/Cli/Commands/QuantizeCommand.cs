@@ -39,7 +39,7 @@ public sealed class QuantizeCommand : ICliCommand
         var symmetric = new Option<bool>("--symmetric-activations") { Description = "Zero-centred activation ranges" };
         var keep = new Option<string[]>("--keep-float") { Description = "Node names or op types to keep in float (repeatable)", AllowMultipleArgumentsPerToken = true };
         var budget = new Option<double?>("--accuracy-budget") { Description = "Max top-1 drop in points vs fp32; runs a sensitivity search keeping the worst layers in float" };
-        var dataset = new Option<string>("--dataset") { Description = "Dataset for calibration (train split)", DefaultValueFactory = _ => "fashion-mnist" };
+        var dataset = new Option<string>("--data") { Description = "Dataset for calibration (train split)", DefaultValueFactory = _ => "fashion-mnist" };
         var seed = new Option<int>("--seed") { Description = "Seed for drawing the calibration set", DefaultValueFactory = _ => 0 };
         var ort = new Option<bool>("--ort") { Description = "Also write model.ort and required_operators*.config for ONNX Runtime Mobile" };
         var command = new Command("quantize", "Quantize a model package to INT8 (dynamic, static QDQ or QOperator) or FP16")
