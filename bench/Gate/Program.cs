@@ -12,6 +12,7 @@ using Edge.Serve;
 //   noflap                   a candidate identical to the baseline, 20 gates on random 1,000-image subsets
 //   broken                   good and deliberately broken candidates on all 10,000 images: verdict and failing rules
 //   server                   the same candidate gated from its file and through a live KServe v2 server
+//   render GATE.JSON DIR     re-renders the report files of an existing gate.json
 string root = FindRoot();
 string teacher = Path.Combine(root, "models", "fmnist-resnet18.onnx");
 string mode = args.Length > 0 ? args[0] : "timing";
@@ -129,6 +130,13 @@ switch (mode)
         var served = r.Candidates[1];
         var pf = file.Samples; var ps = served.Samples;
         Console.WriteLine($"identical per-image outcomes: correct {pf.Correct == ps.Correct}, agrees {pf.Agrees == ps.Agrees}; top-1 {file.Top1!.Estimate:0.00} vs {served.Top1!.Estimate:0.00}; KL {file.MeanKl:0.000000} vs {served.MeanKl:0.000000}");
+        break;
+    }
+    case "render":
+    {
+        // Re-renders report.md, junit.xml and the figures of an existing gate.json (e.g. after a change to the writer).
+        var report = GateJson.Read(args[1]);
+        foreach (var path in GateReportWriter.Write(report, args[2])) Console.WriteLine(path);
         break;
     }
     default:

@@ -6,13 +6,39 @@ namespace Edge.Core.Gate;
 public static class GatePlots
 {
     private static readonly IPalette Palette = new ScottPlot.Palettes.Category10();
+    private static readonly Lazy<string?> FontName = new(RegisterFont);
+
+    private static Plot NewPlot()
+    {
+        var plot = new Plot();
+        if (FontName.Value is { } name) plot.Font.Set(name);
+        return plot;
+    }
+
+    /// <summary>
+    /// SkiaSharp's dependency-free native build has no fontconfig, so family names do not resolve and text would not
+    /// render: register a sans-serif TrueType file from the system's font folders by path (DejaVu Sans when present).
+    /// </summary>
+    private static string? RegisterFont()
+    {
+        string[] roots = ["/usr/share/fonts", "/usr/local/share/fonts", "/Library/Fonts", "/System/Library/Fonts", @"C:\Windows\Fonts"];
+        string[] preferred = ["DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf", "arial.ttf", "NotoSans-Regular.ttf"];
+        var files = roots.Where(Directory.Exists)
+            .SelectMany(r => Directory.EnumerateFiles(r, "*.ttf", SearchOption.AllDirectories)).ToArray();
+        string? file = preferred.Select(p => files.FirstOrDefault(f => Path.GetFileName(f) == p)).FirstOrDefault(f => f is not null)
+                       ?? files.FirstOrDefault(f => Path.GetFileName(f).Contains("Sans", StringComparison.OrdinalIgnoreCase));
+        if (file is null) return null;
+        const string name = "Edge Report Sans";
+        Fonts.AddFontFile(name, file);
+        return name;
+    }
 
     /// <summary>Row-normalised confusion matrix (true class down, predicted across) with counts in the cells.</summary>
     public static byte[] Confusion(ModelReport model, IReadOnlyList<string> classes)
     {
         var counts = model.Confusion ?? throw new ArgumentException("no confusion matrix on an unlabeled set");
         int k = classes.Count;
-        var plot = new Plot();
+        var plot = NewPlot();
         var fraction = new double[k, k];
         for (int r = 0; r < k; r++)
         {
@@ -36,6 +62,7 @@ public static class GatePlots
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks, classes.ToArray());
         plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        plot.Axes.Bottom.MinimumSize = 110; // room for the rotated class names
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks, classes.Reverse().ToArray());
         plot.Title($"Confusion matrix: {model.Name}");
         plot.XLabel("predicted");
@@ -46,7 +73,7 @@ public static class GatePlots
     /// <summary>Accuracy against mean confidence per confidence bin, every model on one chart, with the diagonal.</summary>
     public static byte[] Reliability(IReadOnlyList<ModelReport> models)
     {
-        var plot = new Plot();
+        var plot = NewPlot();
         var diagonal = plot.Add.Line(0, 0, 1, 1);
         diagonal.LinePattern = LinePattern.Dashed;
         diagonal.Color = Colors.Gray;
@@ -69,7 +96,7 @@ public static class GatePlots
     /// <summary>Per-class accuracy, one bar group per class, one bar per model.</summary>
     public static byte[] PerClass(IReadOnlyList<ModelReport> models, IReadOnlyList<string> classes)
     {
-        var plot = new Plot();
+        var plot = NewPlot();
         int k = classes.Count, n = models.Count;
         double width = 0.8 / n;
         var legend = new List<LegendItem>();
@@ -93,6 +120,7 @@ public static class GatePlots
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(Enumerable.Range(0, k).Select(i => (double)i).ToArray(), classes.ToArray());
         plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        plot.Axes.Bottom.MinimumSize = 110; // room for the rotated class names
         plot.Title("Per-class accuracy");
         plot.YLabel("accuracy (%)");
         plot.ShowLegend(legend, Alignment.LowerRight);
