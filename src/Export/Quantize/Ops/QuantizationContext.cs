@@ -201,7 +201,9 @@ public sealed class QuantizationContext
                 // An elementwise op pays off in int8 only when its other operand is int8 too (a CNN residual);
                 // a transformer residual comes from float LayerNorm / attention and stays float.
                 string other = c.Input[0] == tensor ? c.Input[1] : c.Input[0];
-                if (IsFloatConstant(other) || IsQuantized(other) || (_producers.TryGetValue(other, out var p) && p.OpType is "Conv" or "Relu" or "MaxPool" or "QLinearConv")) return true;
+                // With a constant (a bias, GELU's 0.5) it is int8 only if its own result goes on in int8.
+                if (IsFloatConstant(other)) { if (c.Output.Count == 1 && FeedsInt8(c.Output[0], depth + 1)) return true; continue; }
+                if (IsQuantized(other) || (_producers.TryGetValue(other, out var p) && p.OpType is "Conv" or "Relu" or "MaxPool")) return true;
                 continue;
             }
             if (Int8Compute.Contains(c.OpType)) return true;
