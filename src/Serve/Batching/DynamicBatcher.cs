@@ -11,7 +11,9 @@ namespace Edge.Serve.Batching;
 /// <see cref="BatchingOptions.MaxBatchSize"/> samples. The first request of a batch waits at most
 /// <see cref="BatchingOptions.MaxQueueDelay"/> for others; a full queue refuses new work with RESOURCE_EXHAUSTED.
 /// A cancelled request (client gone, deadline passed) returns at once and is skipped if its batch has not run yet.
-/// One worker per model: the session already uses every intra-op thread it is given.
+/// One worker per model: the session already uses every intra-op thread it is given. The worker is a dedicated
+/// thread, not the thread pool: a batch can hold ONNX Runtime for hundreds of milliseconds, and blocking a pool
+/// thread that long starves the gRPC work of a small machine.
 /// </summary>
 public sealed class DynamicBatcher : IAsyncDisposable
 {
@@ -21,7 +23,8 @@ public sealed class DynamicBatcher : IAsyncDisposable
     private readonly string _label;
     private readonly string _version;
     private readonly Channel<BatchItem> _queue = Channel.CreateUnbounded<BatchItem>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _worker;
+    private readonly Thread _worker;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _queuedSamples;
 
     public DynamicBatcher(OnnxClassifier model, BatchingOptions options, ServeMetrics metrics, string modelName, string version)
@@ -31,7 +34,8 @@ public sealed class DynamicBatcher : IAsyncDisposable
         _metrics = metrics;
         _label = modelName;
         _version = version;
-        _worker = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        _worker = new Thread(Loop) { IsBackground = true, Name = $"edge-batcher {modelName}:{version}" };
+        _worker.Start();
     }
 
     /// <summary>Queues <paramref name="samples"/> samples (packed in <paramref name="input"/>) and returns their logits.</summary>
@@ -52,7 +56,19 @@ public sealed class DynamicBatcher : IAsyncDisposable
         return item.Task;
     }
 
-    private async Task RunAsync()
+    private void Loop()
+    {
+        try
+        {
+            Work();
+        }
+        finally
+        {
+            _stopped.TrySetResult();
+        }
+    }
+
+    private void Work()
     {
         var reader = _queue.Reader;
         var batch = new List<BatchItem>(_options.MaxBatchSize);
@@ -68,7 +84,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
             }
             else
             {
-                if (!await reader.WaitToReadAsync().ConfigureAwait(false))
+                if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
                     return;
                 if (!reader.TryRead(out first!))
                     continue;
@@ -90,27 +106,22 @@ public sealed class DynamicBatcher : IAsyncDisposable
                     continue;
                 }
                 long wait = deadline - Stopwatch.GetTimestamp();
-                if (wait <= 0 || !await WaitForMoreAsync(reader, wait).ConfigureAwait(false))
+                if (wait <= 0 || !WaitForMore(reader, wait))
                     break;
             }
             Run(batch);
         }
     }
 
-    private static async Task<bool> WaitForMoreAsync(ChannelReader<BatchItem> reader, long ticks)
+    /// <summary>Blocks until more work is queued (true) or <paramref name="ticks"/> pass (false).</summary>
+    private static bool WaitForMore(ChannelReader<BatchItem> reader, long ticks)
     {
-        var waitTask = reader.WaitToReadAsync().AsTask();
-        if (waitTask.IsCompleted)
-            return await waitTask.ConfigureAwait(false);
-        var delay = TimeSpan.FromSeconds((double)ticks / Stopwatch.Frequency);
-        try
-        {
-            return await waitTask.WaitAsync(delay).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
+        var wait = reader.WaitToReadAsync();
+        if (wait.IsCompleted)
+            return wait.Result;
+        var task = wait.AsTask();
+        var timeout = TimeSpan.FromSeconds((double)ticks / Stopwatch.Frequency);
+        return task.Wait(timeout) && task.Result;
     }
 
     private void Run(List<BatchItem> batch)
@@ -178,7 +189,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _worker.ConfigureAwait(false);
+        await _stopped.Task.ConfigureAwait(false);
     }
 
     private sealed class BatchItem
