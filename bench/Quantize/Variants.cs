@@ -17,9 +17,10 @@ internal static class Variants
         "qop-entropy" => new() { Mode = QuantizationMode.StaticQOperator, Calibration = new() { Method = CalibrationMethod.Entropy } },
         "qop-s8s8" => new() { Mode = QuantizationMode.StaticQOperator, ActivationType = QuantType.Int8 },
         "qop-pertensor" => new() { Mode = QuantizationMode.StaticQOperator, PerChannel = false },
+        "qop-linear" => new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["MatMul", "Gemm"] },
         "qop-convonly" => new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["Conv", "Relu"] },
         "dynamic" => new() { Mode = QuantizationMode.Dynamic },
         "dynamic-conv" => new() { Mode = QuantizationMode.Dynamic, DynamicConv = true },
-        _ => throw new ArgumentException($"unknown variant {variant}; known: qop-minmax, qdq-minmax, qop-percentile, qdq-percentile, qop-entropy, qop-s8s8, qop-pertensor, qop-convonly, dynamic, dynamic-conv"),
+        _ => throw new ArgumentException($"unknown variant {variant}; known: qop-minmax, qdq-minmax, qop-percentile, qdq-percentile, qop-entropy, qop-s8s8, qop-pertensor, qop-linear, qop-convonly, dynamic, dynamic-conv"),
     };
 }
