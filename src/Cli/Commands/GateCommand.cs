@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Edge.Cli.Console;
+using Edge.Cli.Terminal;
 using Edge.Core;
 using Edge.Core.Evaluation;
 using Edge.Core.Gate;
