@@ -27,13 +27,15 @@ internal static class ModelMeasure
         string input = session.InputMetadata.Keys.First(), output = session.OutputMetadata.Keys.First();
         int len = (int)sample.Aggregate(1L, (a, b) => a * b);
         var preds = new int[n];
+        // Kept alive by `using`: an inline new RunOptions() can be finalized while ORT still runs (SIGSEGV in OrtRun).
+        using var runOptions = new RunOptions();
         for (int start = 0; start < n; start += 64)
         {
             int count = Math.Min(64, n - start);
             var batch = new float[count * len];
             Array.Copy(data, (long)start * len, batch, 0, (long)count * len);
             using var value = OrtValue.CreateTensorValueFromMemory(batch, [count, .. sample]);
-            using var results = session.Run(new RunOptions(), [input], [value], [output]);
+            using var results = session.Run(runOptions, [input], [value], [output]);
             var logits = results[0].GetTensorDataAsSpan<float>();
             int classes = logits.Length / count;
             for (int i = 0; i < count; i++)

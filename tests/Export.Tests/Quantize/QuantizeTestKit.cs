@@ -33,7 +33,8 @@ internal static class QuantizeTestKit
         using var session = new InferenceSession(modelPath, options);
         using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
         string inputName = session.InputMetadata.Keys.First();
-        using var results = session.Run(new RunOptions(), [inputName], [value], [session.OutputMetadata.Keys.First()]);
+        using var runOptions = new RunOptions(); // never inline: the finalizer could free it during the run
+        using var results = session.Run(runOptions, [inputName], [value], [session.OutputMetadata.Keys.First()]);
         return results[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
