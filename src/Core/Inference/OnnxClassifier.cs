@@ -73,7 +73,10 @@ public sealed class OnnxClassifier : IDisposable
             throw new ArgumentException($"input holds {input.Length} floats, {batch} samples need {batch * len}");
         long[] shape = [batch, InputShape[1], InputShape[2], InputShape[3]];
         using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, batch * len), shape);
-        using var results = _session.Run(new RunOptions(), [InputName], [value], [OutputName]);
+        // Held in a variable and disposed after Run: an inline `new RunOptions()` can be finalized while the
+        // native call still uses it (seen as crashes under load).
+        using var runOptions = new RunOptions();
+        using var results = _session.Run(runOptions, [InputName], [value], [OutputName]);
         var span = results[0].GetTensorDataAsSpan<float>();
         return span.ToArray();
     }
@@ -85,7 +88,7 @@ public sealed class OnnxClassifier : IDisposable
         long[] shape = [batch, InputShape[1], InputShape[2], InputShape[3]];
         using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, batch * len), shape);
         string[] names = [OutputName, .. ExtraOutputs];
-        using var results = _session.Run(new RunOptions(), [InputName], [value], names);
+        using var results = _session.Run(runOptions, [InputName], [value], names);
         var dict = new Dictionary<string, float[]>();
         for (int i = 0; i < names.Length; i++)
             dict[names[i]] = results[i].GetTensorDataAsSpan<float>().ToArray();
@@ -125,7 +128,8 @@ public sealed class OnnxClassifier : IDisposable
         var probe = new float[c * h * w];
         long[] shape = [1, c, h, w];
         using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, probe.AsMemory(), shape);
-        using var results = _session.Run(new RunOptions(), [InputName], [value], [OutputName]);
+        using var runOptions = new RunOptions();
+        using var results = _session.Run(runOptions, [InputName], [value], [OutputName]);
         return (int)results[0].GetTensorTypeAndShape().Shape.Last();
     }
 
