@@ -88,6 +88,7 @@ public sealed class OnnxClassifier : IDisposable
         long[] shape = [batch, InputShape[1], InputShape[2], InputShape[3]];
         using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, batch * len), shape);
         string[] names = [OutputName, .. ExtraOutputs];
+        using var runOptions = new RunOptions();
         using var results = _session.Run(runOptions, [InputName], [value], names);
         var dict = new Dictionary<string, float[]>();
         for (int i = 0; i < names.Length; i++)
