@@ -15,12 +15,13 @@ public sealed class QuickstartCommand : ICliCommand
         var output = new Option<string>("--out") { Description = "Folder for every artifact (distill run, packages, gate report, repository)", DefaultValueFactory = _ => "runs/quickstart" };
         var teacher = new Option<string?>("--teacher") { Description = "Teacher model package; default models/fmnist-resnet18.onnx" };
         var student = new Option<string>("--student") { Description = "Student preset", DefaultValueFactory = _ => "tinyvit-quick-32" };
-        var epochs = new Option<int>("--epochs") { Description = "Distillation epochs", DefaultValueFactory = _ => 3 };
+        var epochs = new Option<int>("--epochs") { Description = "Distillation epochs", DefaultValueFactory = _ => 6 };
+        var teacherSamples = new Option<int>("--teacher-samples") { Description = "Training images that get teacher targets (0: all 60,000)", DefaultValueFactory = _ => 30_000 };
         var trainSamples = new Option<int?>("--train-samples") { Description = "Use only this many training images (smoke runs)" };
         var seed = new Option<int>("--seed") { Description = "Seed for training and calibration", DefaultValueFactory = _ => 0 };
         var command = new Command("quickstart", "Distill → export → quantize → gate → serve on Fashion-MNIST with the default teacher, and print a summary")
         {
-            output, teacher, student, epochs, trainSamples, seed,
+            output, teacher, student, epochs, teacherSamples, trainSamples, seed,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -32,13 +33,14 @@ public sealed class QuickstartCommand : ICliCommand
                 Teacher = parse.GetValue(teacher) ?? DefaultPaths.Teacher(),
                 Student = parse.GetValue(student)!,
                 Epochs = parse.GetValue(epochs),
+                TeacherSamples = parse.GetValue(teacherSamples),
                 TrainSamples = parse.GetValue(trainSamples),
                 Seed = parse.GetValue(seed),
             };
             var result = await QuickstartPipeline.RunAsync(options, ConsoleProgressHost.ForConsole(), log, cancel);
             using (result.Distill)
                 Print(result, log);
-            return result.Gate.Passed ? 0 : 1;
+            return result.Gate.Passed && result.Fp32Gate.Passed ? 0 : 1;
         });
         return command;
     }
@@ -53,12 +55,16 @@ public sealed class QuickstartCommand : ICliCommand
             .AddColumn("model").AddColumn(new TableColumn("top-1 (95% CI)").RightAligned()).AddColumn(new TableColumn("agreement with teacher").RightAligned())
             .AddColumn(new TableColumn("size").RightAligned()).AddColumn(new TableColumn("parameters").RightAligned())
             .AddColumn(new TableColumn("batch-1 latency (p50)").RightAligned()).AddColumn(new TableColumn("gate").Centered());
-        foreach (var (model, path) in new[] { (gate.Teacher, gate.Teacher.Location) }
-                     .Concat(gate.Candidates.Select(c => (c, c.Location))))
+        var rows = new (ModelReport Model, GateReport Report, string Onnx)[]
         {
-            string onnx = model.Name == "teacher" ? path : model.Name.EndsWith("fp32") ? r.Fp32.Package.ModelPath : r.Int8.Package.ModelPath;
+            (gate.Teacher, gate, gate.Teacher.Location),
+            (r.Fp32Gate.Candidates[0], r.Fp32Gate, r.Fp32.Package.ModelPath),
+            (gate.Candidates[0], gate, r.Int8.Package.ModelPath),
+        };
+        foreach (var (model, report, onnx) in rows)
+        {
             var summary = OnnxModelSummary.Read(onnx);
-            var verdicts = gate.Rules.Where(x => x.Model == model.Name && x.Status != RuleStatus.Skip).ToArray();
+            var verdicts = report.Rules.Where(x => x.Model == model.Name && x.Status != RuleStatus.Skip).ToArray();
             string verdict = model.Name == "teacher" ? "reference" : verdicts.All(x => x.Status == RuleStatus.Pass) ? "[green]pass[/]" : "[red]FAIL[/]";
             table.AddRow(
                 model.Name,
@@ -74,8 +80,8 @@ public sealed class QuickstartCommand : ICliCommand
         var d = r.Distill;
         console.MarkupLine($"distill: {Markup.Escape(d.Loss)}, {d.Epochs.Count} epochs, {d.TrainImagesPerSecond:N0} img/s, {d.TotalSeconds / 60:0.0} min (teacher targets {d.TeacherSeconds:0} s)");
         console.MarkupLine($"export parity (TorchSharp vs ONNX Runtime): {Markup.Escape(r.Fp32.Parity.ToString())}");
-        var fp32 = gate.Candidates.FirstOrDefault(c => c.Name == "student-fp32");
-        var int8 = gate.Candidates.FirstOrDefault(c => c.Name == "student-int8");
+        var fp32 = r.Fp32Gate.Candidates[0];
+        var int8 = gate.Candidates[0];
         if (fp32?.Top1 is { } a && int8?.Top1 is { } b)
             console.MarkupLine($"INT8 vs fp32: top-1 {b.Estimate - a.Estimate:+0.00;-0.00} points, size {(double)new FileInfo(r.Int8.Package.ModelPath).Length / new FileInfo(r.Fp32.Package.ModelPath).Length:P0} of fp32");
 
@@ -85,9 +91,12 @@ public sealed class QuickstartCommand : ICliCommand
             served.AddRow($"#{s.Index}", Markup.Escape(s.TrueLabel), (s.Predicted == s.TrueLabel ? "[green]" : "[yellow]") + Markup.Escape(s.Predicted) + "[/]", $"{s.Probability:P1}", $"{s.Milliseconds:0.0} ms");
         console.Write(served);
 
-        console.MarkupLine(gate.Passed ? "[green]gate passed[/]" : $"[red]gate FAILED[/]: {Markup.Escape(string.Join("; ", gate.Failures().Select(f => $"{f.Model} {f.Rule}: {f.Detail}")))}");
+        foreach (var report in new[] { r.Fp32Gate, gate })
+            foreach (var rule in report.Rules.Where(x => x.Status != RuleStatus.Skip))
+                console.MarkupLine($"  {(rule.Status == RuleStatus.Pass ? "[green]pass[/]" : "[red]FAIL[/]")} {Markup.Escape(rule.Model)} {Markup.Escape(rule.Rule)}: {Markup.Escape(rule.Detail)}");
+        console.MarkupLine(gate.Passed && r.Fp32Gate.Passed ? "[green]gate passed[/]" : "[red]gate FAILED[/]");
         console.MarkupLine($"model package (INT8): [bold]{Markup.Escape(r.PackageDir)}[/]");
-        console.MarkupLine($"gate report: {Markup.Escape(Path.Combine(r.GateDir, GateReportWriter.MarkdownFileName))}");
+        console.MarkupLine($"gate reports: {Markup.Escape(Path.Combine(r.GateDir, GateReportWriter.MarkdownFileName))} (baseline: gate-fp32/gate.json)");
         console.MarkupLine($"total time: {r.Elapsed.TotalMinutes:0.0} min");
     }
 }

@@ -106,8 +106,9 @@ public sealed class OnnxClassifier : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
-        if (options.IntraOpThreads > 0)
-            so.IntraOpNumThreads = options.IntraOpThreads;
+        // ORT's own default counts physical cores, which on some VMs (2 vCPUs reported as 1 core) halves
+        // throughput: measured 183 vs 358 img/s for the ResNet-18 teacher here. Default to every logical CPU.
+        so.IntraOpNumThreads = options.IntraOpThreads > 0 ? options.IntraOpThreads : Environment.ProcessorCount;
         so.InterOpNumThreads = 1;
         if (options.Device == InferenceDevice.Cuda)
         {
