@@ -28,6 +28,9 @@ public static class ServeCommandLine
           --api-key KEY             require this key (x-api-key metadata); or set EDGE_API_KEY
           --shadow-teacher PATH     also run a fraction of requests through this teacher, export agreement
           --shadow-fraction F       fraction shadowed (default 0.05)
+          --shadow-window N         shadowed samples per model version the gate checks (default 2000)
+          --shadow-gate-every N     re-run the gate after N new shadowed samples (default 200)
+          --shadow-min-agreement P  gate: minimum top-1 agreement with the teacher, percent (default 90)
           --max-concurrency N       inference calls at once (default 512)
           --max-message-mb N        largest request (default 16)
           --shutdown-seconds S      drain time on stop (default 15)
@@ -83,6 +86,9 @@ public static class ServeCommandLine
             ApiKey = values.Remove("api-key", out var key) ? key : Environment.GetEnvironmentVariable("EDGE_API_KEY") is { Length: > 0 } env ? env : null,
             ShadowTeacher = values.Remove("shadow-teacher", out var teacher) ? teacher : null,
             ShadowFraction = Num("shadow-fraction", defaults.ShadowFraction),
+            ShadowWindow = Int("shadow-window", defaults.ShadowWindow),
+            ShadowGateEvery = Int("shadow-gate-every", defaults.ShadowGateEvery),
+            ShadowThresholds = defaults.ShadowThresholds with { MinAgreement = Num("shadow-min-agreement", defaults.ShadowThresholds.MinAgreement) },
             MaxConcurrentRequests = Int("max-concurrency", defaults.MaxConcurrentRequests),
             MaxMessageBytes = checked(Int("max-message-mb", defaults.MaxMessageBytes >> 20) * 1024 * 1024),
             ShutdownTimeout = TimeSpan.FromSeconds(Num("shutdown-seconds", defaults.ShutdownTimeout.TotalSeconds)),

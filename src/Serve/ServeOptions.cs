@@ -1,3 +1,4 @@
+using Edge.Core.Gate;
 using Edge.Core.Inference;
 using Edge.Serve.Repository;
 
@@ -39,6 +40,15 @@ public sealed record ServeOptions
     /// <summary>Fraction of requests (0..1) also run through the shadow teacher.</summary>
     public double ShadowFraction { get; init; } = 0.05;
 
+    /// <summary>Shadowed samples kept per model version for the gate's checks (the rolling window).</summary>
+    public int ShadowWindow { get; init; } = 2000;
+
+    /// <summary>The window is re-analysed after this many new shadowed samples of a model version.</summary>
+    public int ShadowGateEvery { get; init; } = 200;
+
+    /// <summary>The gate thresholds applied to the shadow window (only the agreement rule applies: live data are unlabeled).</summary>
+    public GateThresholds ShadowThresholds { get; init; } = new();
+
     /// <summary>Inference calls running at once; more wait (honouring their deadline).</summary>
     public int MaxConcurrentRequests { get; init; } = 512;
 
@@ -60,6 +70,9 @@ public sealed record ServeOptions
             throw new Edge.Core.EdgeException($"threads must be 0 (ONNX Runtime default) or more, got {Threads}");
         if (!(ShadowFraction is >= 0 and <= 1))
             throw new Edge.Core.EdgeException($"shadow fraction must be in [0, 1], got {ShadowFraction}");
+        if (ShadowWindow < 1 || ShadowGateEvery < 1)
+            throw new Edge.Core.EdgeException($"shadow window and gate interval must be at least 1, got {ShadowWindow} and {ShadowGateEvery}");
+        ShadowThresholds.Validate();
         if (MaxConcurrentRequests < 1)
             throw new Edge.Core.EdgeException($"max concurrent requests must be at least 1, got {MaxConcurrentRequests}");
         if (MaxMessageBytes < 1024)

@@ -12,7 +12,8 @@ public sealed class ServeCommandLineTests
     {
         var o = ServeCommandLine.Parse(["--repository", "/models", "--host", "0.0.0.0", "--grpc-port=9001", "--http-port", "9000", "--threads", "2",
             "--device", "cuda", "--max-batch", "16", "--max-queue-delay-ms", "5", "--version-policy", "latest:2", "--shadow-teacher", "t.onnx",
-            "--shadow-fraction", "0.5", "--max-message-mb", "4", "--poll-seconds", "0"]);
+            "--shadow-fraction", "0.5", "--shadow-window", "500", "--shadow-gate-every", "50", "--shadow-min-agreement", "95",
+            "--max-message-mb", "4", "--poll-seconds", "0"]);
         Assert.Equal("/models", o.Repository);
         Assert.Equal("0.0.0.0", o.Host);
         Assert.Equal(9001, o.GrpcPort);
@@ -22,6 +23,9 @@ public sealed class ServeCommandLineTests
         Assert.Equal(TimeSpan.FromMilliseconds(5), o.Batching.MaxQueueDelay);
         Assert.Equal(VersionPolicy.Latest(2), o.VersionPolicy);
         Assert.Equal(0.5, o.ShadowFraction);
+        Assert.Equal(500, o.ShadowWindow);
+        Assert.Equal(50, o.ShadowGateEvery);
+        Assert.Equal(95, o.ShadowThresholds.MinAgreement);
         Assert.Equal(4 << 20, o.MaxMessageBytes);
         Assert.Equal(TimeSpan.Zero, o.PollInterval);
     }

@@ -27,12 +27,15 @@ public sealed class ServeCommand : ICliCommand
         var apiKey = new Option<string?>("--api-key") { Description = "Require this key in x-api-key metadata (default: EDGE_API_KEY if set)" };
         var shadow = new Option<string?>("--shadow-teacher") { Description = "Teacher package or .onnx to shadow a sample of requests with; agreement exported on /metrics" };
         var fraction = new Option<double>("--shadow-fraction") { Description = "Fraction of requests shadowed", DefaultValueFactory = _ => defaults.ShadowFraction };
+        var window = new Option<int>("--shadow-window") { Description = "Shadowed samples per model version the gate checks (rolling window)", DefaultValueFactory = _ => defaults.ShadowWindow };
+        var gateEvery = new Option<int>("--shadow-gate-every") { Description = "Re-run the gate on the window after this many new shadowed samples", DefaultValueFactory = _ => defaults.ShadowGateEvery };
+        var minAgreement = new Option<double>("--shadow-min-agreement") { Description = "Gate on live traffic: minimum top-1 agreement with the teacher, percent", DefaultValueFactory = _ => defaults.ShadowThresholds.MinAgreement };
         var concurrency = new Option<int>("--max-concurrency") { Description = "Inference calls running at once", DefaultValueFactory = _ => defaults.MaxConcurrentRequests };
         var maxMessage = new Option<int>("--max-message-mb") { Description = "Largest request accepted, MB", DefaultValueFactory = _ => defaults.MaxMessageBytes >> 20 };
 
         var command = new Command("serve", "Serve models over gRPC (KServe v2 + image Classify) and v2 REST with dynamic batching, hot reload and /metrics")
         {
-            repository, host, grpcPort, httpPort, threads, device, maxBatch, delay, maxQueue, policy, poll, apiKey, shadow, fraction, concurrency, maxMessage,
+            repository, host, grpcPort, httpPort, threads, device, maxBatch, delay, maxQueue, policy, poll, apiKey, shadow, fraction, window, gateEvery, minAgreement, concurrency, maxMessage,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -55,6 +58,9 @@ public sealed class ServeCommand : ICliCommand
                 ApiKey = parse.GetValue(apiKey) ?? (Environment.GetEnvironmentVariable("EDGE_API_KEY") is { Length: > 0 } env ? env : null),
                 ShadowTeacher = parse.GetValue(shadow),
                 ShadowFraction = parse.GetValue(fraction),
+                ShadowWindow = parse.GetValue(window),
+                ShadowGateEvery = parse.GetValue(gateEvery),
+                ShadowThresholds = defaults.ShadowThresholds with { MinAgreement = parse.GetValue(minAgreement) },
                 MaxConcurrentRequests = parse.GetValue(concurrency),
                 MaxMessageBytes = checked(parse.GetValue(maxMessage) * 1024 * 1024),
             };

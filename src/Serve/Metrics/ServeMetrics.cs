@@ -37,6 +37,16 @@ public sealed class ServeMetrics
         ShadowAgreement = f.CreateGauge("edge_shadow_top1_agreement", "Running top-1 agreement with the shadow teacher (0..1).",
             new GaugeConfiguration { LabelNames = ["model"] });
         ShadowDropped = f.CreateCounter("edge_shadow_dropped_total", "Samples chosen for shadowing but dropped because the teacher was busy.");
+        ShadowGatePassed = f.CreateGauge("edge_shadow_gate_passed", "Gate rule outcome on the shadow window (1 = pass, 0 = fail), by model version and rule.",
+            new GaugeConfiguration { LabelNames = ["model", "version", "rule"] });
+        ShadowAgreementLowerBound = f.CreateGauge("edge_shadow_agreement_lower_bound", "Lower end of the bootstrap interval of top-1 agreement on the shadow window (0..1).",
+            new GaugeConfiguration { LabelNames = ["model", "version"] });
+        ShadowAgreementUpperBound = f.CreateGauge("edge_shadow_agreement_upper_bound", "One-sided upper bound of top-1 agreement on the shadow window (0..1); min-agreement fails when it is below the minimum.",
+            new GaugeConfiguration { LabelNames = ["model", "version"] });
+        ShadowMeanKl = f.CreateGauge("edge_shadow_mean_kl", "Mean KL(teacher || served model) on the shadow window, in nats.",
+            new GaugeConfiguration { LabelNames = ["model", "version"] });
+        ShadowWindowSamples = f.CreateGauge("edge_shadow_window_samples", "Samples in the shadow window at the last gate analysis.",
+            new GaugeConfiguration { LabelNames = ["model", "version"] });
     }
 
     public CollectorRegistry Registry { get; }
@@ -52,4 +62,9 @@ public sealed class ServeMetrics
     public Counter ShadowAgreed { get; }
     public Gauge ShadowAgreement { get; }
     public Counter ShadowDropped { get; }
+    public Gauge ShadowGatePassed { get; }
+    public Gauge ShadowAgreementLowerBound { get; }
+    public Gauge ShadowAgreementUpperBound { get; }
+    public Gauge ShadowMeanKl { get; }
+    public Gauge ShadowWindowSamples { get; }
 }

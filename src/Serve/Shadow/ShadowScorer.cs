@@ -13,7 +13,8 @@ namespace Edge.Serve.Shadow;
 /// <summary>
 /// Shadow mode: a sampled fraction of served samples also runs through the teacher, off the request path, and the
 /// running top-1 agreement is exported per model (<c>edge_shadow_top1_agreement</c>). The queue is small and
-/// drops when the teacher falls behind, so shadowing never slows serving down or grows memory.
+/// drops when the teacher falls behind, so shadowing never slows serving down or grows memory. The same worker feeds
+/// the <see cref="ShadowGate"/>, which runs the accuracy gate's checks over a rolling window of recent samples.
 /// </summary>
 public sealed partial class ShadowScorer : IAsyncDisposable
 {
@@ -26,6 +27,7 @@ public sealed partial class ShadowScorer : IAsyncDisposable
     private readonly Channel<Job> _queue = Channel.CreateBounded<Job>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Task _worker = Task.CompletedTask;
     private readonly Dictionary<string, (long Compared, long Agreed)> _counts = [];
+    private readonly ShadowGate? _gate;
 
     public ShadowScorer(ServeOptions options, ServeMetrics metrics, ILogger<ShadowScorer> log)
     {
@@ -39,11 +41,16 @@ public sealed partial class ShadowScorer : IAsyncDisposable
         // The teacher gets its own threads' worth of work only when idle cores exist: one intra-op thread.
         _teacher = new OnnxClassifier(modelPath, new OnnxRunOptions { IntraOpThreads = 1, Device = options.Device });
         _teacherPreprocessor = package is null ? null : new Preprocessor(package.Manifest.Preprocess);
+        _gate = new ShadowGate(options.ShadowWindow, options.ShadowGateEvery, options.ShadowThresholds, metrics, log);
         _worker = Task.Run(RunAsync);
         LogEnabled(modelPath, _fraction);
+        LogGate(options.ShadowWindow, options.ShadowGateEvery, options.ShadowThresholds.MinAgreement);
     }
 
     public bool Enabled => _teacher is not null;
+
+    /// <summary>The gate's checks over the rolling window of shadowed samples; null when shadow mode is off.</summary>
+    public ShadowGate? Gate => _gate;
 
     /// <summary>Maybe queues one served batch for comparison (decided per call by the sampling fraction).</summary>
     public void Offer(ModelVersion model, float[] studentInput, int samples, float[] studentLogits, RawImage? image)
@@ -56,7 +63,7 @@ public sealed partial class ShadowScorer : IAsyncDisposable
             : _teacherPreprocessor.Spec.SameAs(model.Preprocessor.Spec);
         if (!sameInput && image is null)
             return;
-        if (!_queue.Writer.TryWrite(new Job(model.Name, sameInput ? studentInput : null, image, samples, studentLogits)))
+        if (!_queue.Writer.TryWrite(new Job(model.Name, model.VersionText, model.Manifest.Labels, model.Preprocessor.Spec, sameInput ? studentInput : null, image, samples, studentLogits)))
             _metrics.ShadowDropped.Inc();
     }
 
@@ -80,6 +87,10 @@ public sealed partial class ShadowScorer : IAsyncDisposable
                 _metrics.ShadowCompared.WithLabels(job.Model).Inc(job.Samples);
                 _metrics.ShadowAgreed.WithLabels(job.Model).Inc(agreed);
                 _metrics.ShadowAgreement.WithLabels(job.Model).Set((double)a / c);
+                // The gate needs both answers over the same classes; a teacher with another label set gets agreement only.
+                if (sc == tc && sc == job.Classes.Count)
+                    for (int i = 0; i < job.Samples; i++)
+                        _gate!.Add(job.Model, job.Version, job.Classes, job.Preprocess, teacherLogits.AsSpan(i * tc, tc), job.StudentLogits.AsSpan(i * sc, sc));
             }
             catch (Exception e) when (e is EdgeException or ArgumentException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
             {
@@ -111,10 +122,13 @@ public sealed partial class ShadowScorer : IAsyncDisposable
         _teacher?.Dispose();
     }
 
-    private sealed record Job(string Model, float[]? Input, RawImage? Image, int Samples, float[] StudentLogits);
+    private sealed record Job(string Model, string Version, IReadOnlyList<string> Classes, PreprocessSpec Preprocess, float[]? Input, RawImage? Image, int Samples, float[] StudentLogits);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "shadow mode: {Fraction:P1} of requests also run through teacher {Teacher}; agreement exported as edge_shadow_top1_agreement")]
     private partial void LogEnabled(string teacher, double fraction);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "shadow gate: min-agreement {MinAgreement}% checked over the last {Window} shadowed samples per model version, every {Every} samples; exported as edge_shadow_gate_passed")]
+    private partial void LogGate(int window, int every, double minAgreement);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "shadow teacher failed on a {Model} request: {Reason}")]
     private partial void LogFailed(string model, string reason);
