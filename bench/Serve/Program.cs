@@ -180,8 +180,10 @@ public static class Program
     /// <summary>Every 10th request is malformed (corrupt, truncated, wrong shape, wrong datatype); it must fail with INVALID_ARGUMENT.</summary>
     private static async Task<(LoadResult Result, long Wrong, long RssWarm, long RssEnd)> Mixed(EdgeClient client, string name, Workload data, int clients, long requests, double seconds)
     {
-        // Warm up every path (errors included) before the RSS reference is taken.
-        await MixedCall(client, name, data, 0, requests: 200, clients);
+        // Warm up every path (errors included) before the RSS reference is taken, long enough for the dynamic
+        // batcher to have formed every batch size and ORT's arena, the thread pool and Kestrel's buffer pools to
+        // have grown to their working size: 5% of the run, at least 2,000 requests (200 left the arena cold).
+        await MixedCall(client, name, data, 0, requests: Math.Max(2000, requests / 20), clients);
         GC.Collect();
         long rssWarm = Rss();
         long wrong = 0;
