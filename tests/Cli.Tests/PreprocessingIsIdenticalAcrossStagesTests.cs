@@ -5,7 +5,7 @@ using Edge.Core.Preprocessing;
 using Edge.Distill.Training;
 using Edge.Serve;
 using Edge.Serve.Client;
-using Edge.Serve.Protocol.V2;
+using Edge.Protocol.V2;
 using Edge.Testing;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;

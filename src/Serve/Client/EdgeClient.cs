@@ -1,7 +1,7 @@
 using Edge.Serve.Inference;
 using Edge.Serve.Interceptors;
 using Edge.Serve.Protocol.Classify;
-using Edge.Serve.Protocol.V2;
+using Edge.Protocol.V2;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;

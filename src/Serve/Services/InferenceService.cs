@@ -1,5 +1,5 @@
 using Edge.Serve.Inference;
-using Edge.Serve.Protocol.V2;
+using Edge.Protocol.V2;
 using Grpc.Core;
 
 namespace Edge.Serve.Services;

@@ -1,6 +1,6 @@
 using Edge.Serve.Inference;
 using Edge.Serve.Protocol.Rest;
-using Edge.Serve.Protocol.V2;
+using Edge.Protocol.V2;
 using Grpc.Core;
 
 namespace Edge.Serve.Services;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Edge.Serve.Inference;
-using Edge.Serve.Protocol.V2;
+using Edge.Protocol.V2;
 using Google.Protobuf;
 
 namespace Edge.Serve.Services;

@@ -1,5 +1,5 @@
 using Edge.Serve.Client;
-using Edge.Serve.Protocol.V2;
+using Edge.Protocol.V2;
 using Google.Protobuf;
 using Grpc.Core;
 using Xunit;

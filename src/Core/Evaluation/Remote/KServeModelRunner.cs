@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Edge.Core.Evaluation.Remote.Protocol;
+using Edge.Protocol.V2;
 using Edge.Core.IO;
 using Edge.Core.Manifest;
 using Edge.Core.Preprocessing;
