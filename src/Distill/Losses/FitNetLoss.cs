@@ -10,34 +10,20 @@ namespace Edge.Distill.Losses;
 /// call, when the channel counts are known; the trainer runs one forward before creating the optimizer so its
 /// parameters are trained.
 /// </summary>
-public sealed class FitNetLoss(IReadOnlyList<FeaturePair> pairs) : IDistillLoss
+public sealed class FitNetLoss(IReadOnlyList<FeaturePair> pairs) : FeaturePairLoss(pairs), IDistillLoss
 {
     private readonly Dictionary<string, nn.Module<Tensor, Tensor>> _projectors = [];
 
-    public string Name => "fitnet";
-    public bool NeedsTeacher => true;
-    public IReadOnlyList<string> StudentFeatures => [.. pairs.Select(p => p.Student)];
-    public IReadOnlyList<string> TeacherFeatures => [.. pairs.Select(p => p.Teacher)];
+    public override string Name => "fitnet";
+    // Re-listing IDistillLoss above maps this onto the interface member (a base class implementing the interface would not).
     public IEnumerable<Parameter> Parameters => _projectors.Values.SelectMany(p => p.parameters());
 
-    public Tensor Compute(DistillOutputs student, DistillOutputs? teacher, Tensor labels)
+    protected override Tensor PairLoss(FeaturePair pair, Tensor s, Tensor f)
     {
-        var t = LossChecks.Teacher(teacher, Name);
-        Tensor? total = null;
-        foreach (var pair in FeatureMaps.Require(pairs, Name))
-        {
-            var s = student.Feature(pair.Student, "student");
-            var f = t.Feature(pair.Teacher, "teacher");
-            var projector = Projector(pair, s, f);
-            Tensor mapped;
-            if (s.dim() == 4 && f.dim() == 4)
-                mapped = FeatureMaps.Resize(projector.call(s), f.shape[2], f.shape[3]);
-            else
-                mapped = projector.call(FeatureMaps.Flat(s));
-            var loss = nn.functional.mse_loss(mapped, f.dim() == 4 && s.dim() == 4 ? f : FeatureMaps.Flat(f));
-            total = total is null ? loss : total + loss;
-        }
-        return total! / pairs.Count;
+        var projector = Projector(pair, s, f);
+        bool maps = s.dim() == 4 && f.dim() == 4;
+        var mapped = maps ? FeatureMaps.Resize(projector.call(s), f.shape[2], f.shape[3]) : projector.call(FeatureMaps.Flat(s));
+        return nn.functional.mse_loss(mapped, maps ? f : FeatureMaps.Flat(f));
     }
 
     private nn.Module<Tensor, Tensor> Projector(FeaturePair pair, Tensor s, Tensor f)

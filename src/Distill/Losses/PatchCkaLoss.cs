@@ -6,41 +6,29 @@ namespace Edge.Distill.Losses;
 /// Patch-wise CKA (RCKA's PCKA): both maps are brought to the smaller spatial size, cut into patch × patch tiles
 /// (the whole map when smaller), and 1 − CKA is averaged over the tiles, so each region is aligned on its own.
 /// </summary>
-public sealed class PatchCkaLoss(IReadOnlyList<FeaturePair> pairs, int patch = 16) : IDistillLoss
+public sealed class PatchCkaLoss(IReadOnlyList<FeaturePair> pairs, int patch = 16) : FeaturePairLoss(pairs)
 {
-    public string Name => "pcka";
-    public bool NeedsTeacher => true;
-    public IReadOnlyList<string> StudentFeatures => [.. pairs.Select(p => p.Student)];
-    public IReadOnlyList<string> TeacherFeatures => [.. pairs.Select(p => p.Teacher)];
+    public override string Name => "pcka";
 
-    public Tensor Compute(DistillOutputs student, DistillOutputs? teacher, Tensor labels)
+    protected override Tensor PairLoss(FeaturePair pair, Tensor s, Tensor f)
     {
-        var t = LossChecks.Teacher(teacher, Name);
-        Tensor? total = null;
-        foreach (var pair in FeatureMaps.Require(pairs, Name))
-        {
-            var s = student.Feature(pair.Student, "student");
-            var f = t.Feature(pair.Teacher, "teacher");
-            FeatureMaps.RequireRank4(s, Name, pair.Student);
-            FeatureMaps.RequireRank4(f, Name, pair.Teacher);
-            long h = Math.Min(s.shape[2], f.shape[2]), w = Math.Min(s.shape[3], f.shape[3]);
-            s = FeatureMaps.Resize(s, h, w);
-            f = FeatureMaps.Resize(f, h, w);
-            long ph = Math.Min(patch, h), pw = Math.Min(patch, w);
-            Tensor? sum = null;
-            int tiles = 0;
-            for (long y = 0; y + ph <= h; y += ph)
-                for (long x = 0; x + pw <= w; x += pw)
-                {
-                    var cs = FeatureMaps.Flat(s[.., .., TensorIndex.Slice(y, y + ph), TensorIndex.Slice(x, x + pw)]);
-                    var ct = FeatureMaps.Flat(f[.., .., TensorIndex.Slice(y, y + ph), TensorIndex.Slice(x, x + pw)]);
-                    var term = 1 - Cka.Linear(cs, ct);
-                    sum = sum is null ? term : sum + term;
-                    tiles++;
-                }
-            var loss = sum! / tiles;
-            total = total is null ? loss : total + loss;
-        }
-        return total! / pairs.Count;
+        FeatureMaps.RequireRank4(s, Name, pair.Student);
+        FeatureMaps.RequireRank4(f, Name, pair.Teacher);
+        long h = Math.Min(s.shape[2], f.shape[2]), w = Math.Min(s.shape[3], f.shape[3]);
+        s = FeatureMaps.Resize(s, h, w);
+        f = FeatureMaps.Resize(f, h, w);
+        long ph = Math.Min(patch, h), pw = Math.Min(patch, w);
+        Tensor? sum = null;
+        int tiles = 0;
+        for (long y = 0; y + ph <= h; y += ph)
+            for (long x = 0; x + pw <= w; x += pw)
+            {
+                var cs = FeatureMaps.Flat(s[.., .., TensorIndex.Slice(y, y + ph), TensorIndex.Slice(x, x + pw)]);
+                var ct = FeatureMaps.Flat(f[.., .., TensorIndex.Slice(y, y + ph), TensorIndex.Slice(x, x + pw)]);
+                var term = 1 - Cka.Linear(cs, ct);
+                sum = sum is null ? term : sum + term;
+                tiles++;
+            }
+        return sum! / tiles;
     }
 }

@@ -93,6 +93,7 @@ public class LossTests
         var fitnet = new FitNetLoss(pairs);
         Assert.True(fitnet.Compute(student, teacher, labels).item<float>() > 0);
         Assert.Single(fitnet.Parameters);
+        Assert.Single(((IDistillLoss)fitnet).Parameters); // what the trainer sees: the projector must reach the optimizer
         Assert.InRange(new FeatureCkaLoss(pairs).Compute(student, teacher, labels).item<float>(), 0f, 1f);
         Assert.InRange(new PatchCkaLoss(pairs, 2).Compute(student, teacher, labels).item<float>(), 0f, 1f);
         Assert.True(new AttentionTransferLoss(pairs).Compute(student, teacher, labels).item<float>() >= 0);
