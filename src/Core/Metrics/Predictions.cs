@@ -20,8 +20,7 @@ public sealed class Predictions
         for (int i = 0; i < count; i++)
         {
             var row = Row(i);
-            int arg = 0;
-            for (int c = 1; c < classes; c++) if (row[c] > row[arg]) arg = c;
+            int arg = ArgMax(row);
             Top1[i] = arg;
             Softmax.Probabilities(row, probs);
             Confidence[i] = probs[arg];
@@ -37,6 +36,16 @@ public sealed class Predictions
     public double[] Confidence { get; }
 
     public ReadOnlySpan<float> Row(int i) => Logits.AsSpan(i * Classes, Classes);
+
+    /// <summary>Index of the largest value (ties: the lowest index) — the one arg-max every stage uses.</summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+            if (values[i] > values[best])
+                best = i;
+        return best;
+    }
 
     /// <summary>1 where the label is among the <paramref name="k"/> highest logits (ties broken towards lower indices).</summary>
     public byte[] TopKCorrect(IReadOnlyList<int> labels, int k)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Edge.Core;
+using Edge.Core.Metrics;
 using Edge.Core.Data;
 using Edge.Core.IO;
 using Edge.Core.Preprocessing;
@@ -76,7 +77,7 @@ public static class DistillTrainer
         var testCache = FillCache(Path.Combine(outDir, "teacher-test.cache"), $"{teacherKey}|test|{test.Count}",
             teacher, test, agreeIdx, 1, spec, options.BatchSize, progress, "teacher targets (test agreement)", cancel);
         teacherSeconds += swTest.Elapsed.TotalSeconds;
-        double teacherTop1 = agreeIdx.Length == 0 ? 0 : agreeIdx.Count(i => ArgMax(testCache.Get(i, 0)) == test.Labels[i]) / (double)agreeIdx.Length;
+        double teacherTop1 = agreeIdx.Length == 0 ? 0 : agreeIdx.Count(i => Predictions.ArgMax(testCache.Get(i, 0)) == test.Labels[i]) / (double)agreeIdx.Length;
 
         // Student, seeded so that the same seed gives the same initial weights.
         torch.random.manual_seed(options.Seed);
@@ -283,7 +284,7 @@ public static class DistillTrainer
         }
         model.train();
         double top1 = predictions.Where((p, i) => p == test.Labels[i]).Count() / (double)Math.Max(1, test.Count);
-        double agreement = agreeIdx.Length == 0 ? 0 : agreeIdx.Count(i => predictions[i] == ArgMax(testCache.Get(i, 0))) / (double)agreeIdx.Length;
+        double agreement = agreeIdx.Length == 0 ? 0 : agreeIdx.Count(i => predictions[i] == Predictions.ArgMax(testCache.Get(i, 0))) / (double)agreeIdx.Length;
         return (top1, agreement);
     }
 
@@ -395,10 +396,4 @@ public static class DistillTrainer
         return order[..count.Value];
     }
 
-    private static int ArgMax(ReadOnlySpan<float> v)
-    {
-        int best = 0;
-        for (int i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
-        return best;
-    }
 }

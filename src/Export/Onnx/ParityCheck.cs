@@ -1,4 +1,5 @@
 using Edge.Core;
+using Edge.Core.Metrics;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -86,14 +87,8 @@ public static class ParityCheck
         }
         int agree = 0;
         for (int b = 0; b < batch; b++)
-            if (ArgMax(expected.AsSpan(b * classes, classes)) == ArgMax(actual.AsSpan(b * classes, classes))) agree++;
+            if (Predictions.ArgMax(expected.AsSpan(b * classes, classes)) == Predictions.ArgMax(actual.AsSpan(b * classes, classes))) agree++;
         return new ParityResult(batch, max, sum / expected.Length, (double)agree / batch);
     }
 
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
-        return best;
-    }
 }

@@ -3,6 +3,7 @@ using Edge.Core.Data;
 using Edge.Core.Inference;
 using Edge.Core.IO;
 using Edge.Core.Manifest;
+using Edge.Core.Metrics;
 using Edge.Core.Preprocessing;
 using Edge.Core.Progress;
 using Edge.Export.Quantize;
@@ -130,12 +131,7 @@ public static class PackageQuantizer
             float[] logits = model.Run(data[(start * len)..((start + count) * len)], count);
             int classes = logits.Length / count;
             for (int i = 0; i < count; i++)
-            {
-                var row = logits.AsSpan(i * classes, classes);
-                int arg = 0;
-                for (int c = 1; c < classes; c++) if (row[c] > row[arg]) arg = c;
-                if (arg == labels[start + i]) correct++;
-            }
+                if (Predictions.ArgMax(logits.AsSpan(i * classes, classes)) == labels[start + i]) correct++;
         }
         return (double)correct / n;
     }

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Edge.Core;
+using Edge.Core.Metrics;
 using Edge.Core.Imaging;
 using Edge.Core.Inference;
 using Edge.Core.Manifest;
@@ -78,7 +79,7 @@ public sealed partial class ShadowScorer : IAsyncDisposable
                 int sc = job.StudentLogits.Length / job.Samples, tc = teacherLogits.Length / job.Samples;
                 int agreed = 0;
                 for (int i = 0; i < job.Samples; i++)
-                    if (ArgMax(job.StudentLogits.AsSpan(i * sc, sc)) == ArgMax(teacherLogits.AsSpan(i * tc, tc)))
+                    if (Predictions.ArgMax(job.StudentLogits.AsSpan(i * sc, sc)) == Predictions.ArgMax(teacherLogits.AsSpan(i * tc, tc)))
                         agreed++;
                 var (c, a) = _counts.GetValueOrDefault(job.Model);
                 c += job.Samples;
@@ -106,14 +107,6 @@ public sealed partial class ShadowScorer : IAsyncDisposable
         return _metrics.ShadowCompared.WithLabels(model).Value > 0 ? gauge.Value : null;
     }
 
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-            if (values[i] > values[best])
-                best = i;
-        return best;
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -36,10 +36,7 @@ public class OnnxClassifierTests
             float[] logits = model.Run(batch.Data, batch.Count);
             for (int i = 0; i < batch.Count; i++)
             {
-                var row = logits.AsSpan(i * 10, 10);
-                int arg = 0;
-                for (int c = 1; c < 10; c++) if (row[c] > row[arg]) arg = c;
-                if (arg == batch.Labels[i]) correct++;
+                if (Edge.Core.Metrics.Predictions.ArgMax(logits.AsSpan(i * 10, 10)) == batch.Labels[i]) correct++;
             }
         }
         Assert.InRange(correct / 1000.0, 0.94, 1.0);
