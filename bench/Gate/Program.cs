@@ -3,15 +3,19 @@ using Edge.Core.Data;
 using Edge.Core.Evaluation;
 using Edge.Core.Gate;
 using Edge.Core.Inference;
+using Edge.Core.Manifest;
 using Edge.Core.Progress;
 using Edge.Core.Tests.Gate;
 using Edge.Serve;
 
 // The gate's acceptance figures (docs/GATE.md, "Measured"). Modes:
 //   timing  [candidate ...]  teacher + two candidates over the 10,000 test images, cold then with a warm logit cache
-//   noflap                   a candidate identical to the baseline, 20 gates on random 1,000-image subsets
+//   noflap [CANDIDATE]       a candidate identical to the baseline, 20 gates on random 1,000-image subsets
 //   broken                   good and deliberately broken candidates on all 10,000 images: verdict and failing rules
-//   server                   the same candidate gated from its file and through a live KServe v2 server
+//   server [N] [PACKAGE]     the same candidate gated from its file and through a live KServe v2 server
+//   student FP32 INT8 [DROP] [CACHE]  a distilled student: fp32 package = baseline, its INT8 must pass; candidates
+//                            broken from the fp32 student (wrong normalization, weights perturbed until top-1 drops by
+//                            DROP points (default 2), labels shifted by one) must fail
 //   render GATE.JSON DIR     re-renders the report files of an existing gate.json
 string root = FindRoot();
 string teacher = Path.Combine(root, "models", "fmnist-resnet18.onnx");
@@ -67,8 +71,9 @@ switch (mode)
     }
     case "noflap":
     {
-        // A student-like candidate (~1.5 points below the teacher); its gate.json on all 10,000 images is the baseline.
-        string student = BrokenCandidates.Perturbed(teacher, work, 0.4);
+        // A candidate (default: a student-like noisy teacher, ~1.5 points below it); its gate.json on all 10,000
+        // images is the baseline.
+        string student = args.Length > 1 ? Path.GetFullPath(args[1]) : BrokenCandidates.Perturbed(teacher, work, 0.4);
         var cache = new LogitCache();
         var (baseline, s0) = Timed(Options(student) with { Evaluation = new EvaluatorOptions { Cache = cache, LatencySamples = 5 } });
         Show("baseline on 10,000", baseline, s0);
@@ -118,8 +123,8 @@ switch (mode)
     }
     case "server":
     {
-        string package = BrokenCandidates.Perturbed(teacher, work, 0.4);
         int samples = args.Length > 1 ? int.Parse(args[1]) : 2000;
+        string package = args.Length > 2 ? Path.GetFullPath(args[2]) : BrokenCandidates.Perturbed(teacher, work, 0.4);
         await using var server = await EdgeServer.StartAsync(new ServeOptions { Repository = package, GrpcPort = 0, HttpPort = 0 });
         string name = server.Repository.ModelNames.Single();
         string remote = $"{server.GrpcAddress.Replace("http://", "grpc://")}/{name},name=served,manifest={Path.Combine(package, "manifest.json")}";
@@ -132,6 +137,48 @@ switch (mode)
         Console.WriteLine($"identical per-image outcomes: correct {pf.Correct == ps.Correct}, agrees {pf.Agrees == ps.Agrees}; top-1 {file.Top1!.Estimate:0.00} vs {served.Top1!.Estimate:0.00}; KL {file.MeanKl:0.000000} vs {served.MeanKl:0.000000}");
         break;
     }
+    case "student":
+    {
+        string fp32 = Path.GetFullPath(args[1]), int8 = Path.GetFullPath(args[2]);
+        double wantedDrop = args.Length > 3 ? double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 2.0;
+        var cache = args.Length > 4 ? new LogitCache(args[4]) : new LogitCache();
+        var evaluation = new EvaluatorOptions { Cache = cache, LatencySamples = 20 };
+        var (baseline, s0) = Timed(Options(fp32 + ",name=student-fp32") with { Evaluation = evaluation });
+        Show("baseline: fp32 student vs teacher", baseline, s0);
+        string baselineDir = Path.Combine(work, "student-baseline");
+        GateReportWriter.Write(baseline, baselineDir);
+        double fp32Top1 = baseline.Candidates[0].Top1!.Estimate;
+
+        // The smallest seeded weight noise (relative to each tensor's RMS) whose top-1 drop reaches the wanted
+        // drop: the "2-point regression" candidate is then a real 2-point loss, not a collapse.
+        string onnx = ModelPackage.Load(fp32).ModelPath;
+        string? perturbed = null;
+        foreach (double noise in new[] { 0.02, 0.03, 0.04, 0.05, 0.06, 0.065, 0.07, 0.075, 0.08, 0.10, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4 })
+        {
+            string candidate = BrokenCandidates.Perturbed(onnx, work, noise);
+            var (probe, _) = Timed(Options(candidate) with { Evaluation = evaluation with { LatencySamples = 0 }, Rules = ["top1-drop-vs-teacher"] });
+            double drop = fp32Top1 - probe.Candidates[0].Top1!.Estimate;
+            Console.WriteLine($"  noise {noise:0.000} x RMS: top-1 {probe.Candidates[0].Top1!.Estimate:0.00}% (drop {drop:0.00} pts vs fp32)");
+            if (drop >= wantedDrop) { perturbed = candidate; break; }
+        }
+        if (perturbed is null) { Console.Error.WriteLine($"no noise level dropped top-1 by {wantedDrop} points"); return 1; }
+
+        foreach (var candidate in new[]
+                 {
+                     int8 + ",name=student-int8",
+                     BrokenCandidates.WrongNormalization(onnx, work),
+                     perturbed,
+                     BrokenCandidates.ShiftedLabelsInManifest(onnx, work),
+                     BrokenCandidates.ShiftedLabelsInGraph(onnx, work),
+                 })
+        {
+            var (r, s) = Timed(Options(candidate) with { Baseline = baselineDir, Evaluation = evaluation });
+            Show(Path.GetFileName(candidate.Split(',')[0]) + (candidate.Contains(",name=") ? " (" + candidate.Split("name=")[1] + ")" : ""), r, s);
+            foreach (var f in r.Failures()) Console.WriteLine($"    fails {f.Rule}: {f.Detail}");
+            GateReportWriter.Write(r, Path.Combine(work, "student-" + (candidate.Contains(",name=") ? candidate.Split("name=")[1] : Path.GetFileName(candidate))));
+        }
+        break;
+    }
     case "render":
     {
         // Re-renders report.md, junit.xml and the figures of an existing gate.json (e.g. after a change to the writer).
@@ -140,7 +187,7 @@ switch (mode)
         break;
     }
     default:
-        Console.Error.WriteLine($"unknown mode '{mode}': timing, noflap, broken, server");
+        Console.Error.WriteLine($"unknown mode '{mode}': timing, noflap, broken, server, student, render");
         return 2;
 }
 return 0;
