@@ -39,7 +39,7 @@ public sealed class FeatureHooks : IDisposable
                 _attention.Add(key);
                 var remover = attn.register_forward_hook((_, input, output) =>
                 {
-                    _captured[key] = Probabilities(attn, input);
+                    Keep(key, Probabilities(attn, input));
                     return output;
                 });
                 _removers.Add(remover.remove);
@@ -50,21 +50,22 @@ public sealed class FeatureHooks : IDisposable
                     throw new EdgeException($"{side} module '{name}' ({module.GetType().Name}) does not map one tensor to one tensor; pick another");
                 var remover = typed.register_forward_hook((_, _, output) =>
                 {
-                    _captured[key] = output.alias();
+                    Keep(key, output.alias());
                     return output;
                 });
                 _removers.Add(remover.remove);
             }
         }
-        // Windowed attention runs on [batch × windows, N, C]; the root's hook fires last and knows the batch,
-        // so it folds the windows into the channel axis.
+        // Windowed attention runs on [batch × windows, N, C]; the root's hook fires last and knows the batch (from
+        // its output: a model may dispose its input on the way), so it folds the windows into the channel axis.
         if (_attention.Count > 0 && model is nn.Module<Tensor, Tensor> root)
         {
-            var remover = root.register_forward_hook((_, input, output) =>
+            var remover = root.register_forward_hook((_, _, output) =>
             {
+                long batch = output.shape[0];
                 foreach (var key in _attention)
-                    if (_captured.TryGetValue(key, out var a) && a.shape[0] != input.shape[0])
-                        _captured[key] = a.reshape(input.shape[0], -1, a.shape[^2], a.shape[^1]);
+                    if (_captured.TryGetValue(key, out var a) && a.shape[0] != batch)
+                        Keep(key, a.reshape(batch, -1, a.shape[^2], a.shape[^1]));
                 return output;
             });
             _removers.Add(remover.remove);
@@ -84,11 +85,22 @@ public sealed class FeatureHooks : IDisposable
         return logits.softmax(-1).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The features captured by the last forward; they belong to its dispose scope.</summary>
+    // A hook may fire inside a module's own dispose scope (a TinyViT block inside its stage), which would free the
+    // captured tensor when that module returns: hold it outside any scope until Take hands it to the caller's.
+    private void Keep(string key, Tensor t)
+    {
+        t.DetachFromDisposeScope();
+        if (_captured.Remove(key, out var old) && !ReferenceEquals(old, t)) old.Dispose();
+        _captured[key] = t;
+    }
+
+    /// <summary>The features captured by the last forward, attached to the caller's current dispose scope (the
+    /// caller owns them when there is none).</summary>
     public IReadOnlyDictionary<string, Tensor> Take()
     {
         var copy = new Dictionary<string, Tensor>(_captured);
         _captured.Clear();
+        torch.CurrentDisposeScope?.Attach(copy.Values);
         return copy;
     }
 
@@ -96,5 +108,7 @@ public sealed class FeatureHooks : IDisposable
     {
         foreach (var remove in _removers) remove();
         _removers.Clear();
+        foreach (var t in _captured.Values) t.Dispose();
+        _captured.Clear();
     }
 }
