@@ -140,14 +140,8 @@ public sealed class RemoteTeacher : ITeacher
                 }
             }));
         }
-        try
-        {
-            Task.WhenAll(tasks).GetAwaiter().GetResult();
-        }
-        catch (AggregateException e) when (e.InnerException is EdgeException inner)
-        {
-            throw inner;
-        }
+        // GetResult rethrows the first failure itself (an EdgeException naming the server), not an AggregateException.
+        Task.WhenAll(tasks).GetAwaiter().GetResult();
         return new TeacherOutputs(logits, batch, NumClasses);
     }
 

@@ -121,7 +121,7 @@ public class RemoteTeacherTests
     public async Task LogitsEqualTheLocalOnnxTeachersSplitAcrossConcurrentRequests()
     {
         await using var server = await FakeKServe.StartAsync();
-        server.Delay = TimeSpan.FromMilliseconds(50); // requests overlap, so the concurrency limit is observable
+        server.Delay = TimeSpan.FromMilliseconds(300); // requests overlap, so the concurrency limit is observable
         using var remote = TeacherRegistry.Open($"{server.Address}/fmnist", new TeacherContext { Remote = Fast with { RequestBatch = 4, Concurrency = 2 } });
         using var local = new OnnxTeacher(TestPaths.Teacher, threads: 1);
         Assert.Equal(10, remote.NumClasses);
