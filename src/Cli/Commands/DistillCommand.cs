@@ -4,6 +4,7 @@ using Edge.Cli.Terminal;
 using Edge.Core;
 using Edge.Distill.Losses;
 using Edge.Distill.Models;
+using Edge.Distill.Teachers;
 using Edge.Distill.Training;
 
 namespace Edge.Cli.Commands;
@@ -20,7 +21,14 @@ public sealed class DistillCommand : ICliCommand
         var output = new Option<string>("--out", "-o") { Description = "Run folder: checkpoint, metrics.jsonl, curves, student.weights", DefaultValueFactory = _ => "runs/distill" };
         var student = new Option<string>("--student") { Description = $"Student preset: {string.Join(", ", StudentRegistry.Names)}", DefaultValueFactory = _ => defaults.Student };
         var studentConfig = new Option<string?>("--student-config") { Description = "JSON file overriding fields of the preset's TinyViT config" };
-        var teacher = new Option<string[]>("--teacher") { Description = "Teacher ONNX file; repeat for an ensemble (averaged soft targets). Default: models/fmnist-resnet18.onnx", AllowMultipleArgumentsPerToken = false };
+        var teacher = new Option<string[]>("--teacher") { Description = $"Teacher: {string.Join(" | ", TeacherRegistry.Syntaxes)}; repeat for an ensemble (averaged soft targets). Default: models/fmnist-resnet18.onnx", AllowMultipleArgumentsPerToken = false };
+        var remoteDefaults = defaults.RemoteTeacher;
+        var teacherConcurrency = new Option<int>("--teacher-concurrency") { Description = "grpc:// teacher: requests in flight at once", DefaultValueFactory = _ => remoteDefaults.Concurrency };
+        var teacherRequestBatch = new Option<int>("--teacher-request-batch") { Description = "grpc:// teacher: images per ModelInfer request", DefaultValueFactory = _ => remoteDefaults.RequestBatch };
+        var teacherRetries = new Option<int>("--teacher-retries") { Description = "grpc:// teacher: retries (doubling back-off) on UNAVAILABLE / DEADLINE_EXCEEDED", DefaultValueFactory = _ => remoteDefaults.Retries };
+        var layerDecay = new Option<double?>("--layer-decay") { Description = "Layer-wise LR decay for fine-tuning, e.g. 0.75 (TinyViT: embed, each block, head)" };
+        var ema = new Option<double?>("--ema") { Description = "Keep an EMA of the weights with this decay (e.g. 0.9998); evaluated each epoch and saved as the final weights" };
+        var init = new Option<string?>("--init") { Description = "Start from these weights (a run folder or a .weights file) instead of a random init: fine-tuning" };
         var data = new Option<string>("--data") { Description = "Dataset: a folder of IDX files, an image folder, or fashion-mnist", DefaultValueFactory = _ => defaults.Dataset };
         var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => defaults.Epochs };
         var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => defaults.BatchSize };
@@ -50,6 +58,7 @@ public sealed class DistillCommand : ICliCommand
         {
             output, student, studentConfig, teacher, data, epochs, batch, lr, wd, warmup, clip, seed, loss, temperature, smoothing, topK,
             interClass, feature, teacherSamples, teacherFlip, online, trainSamples, testSamples, agreementSamples, threads, device, resume, noPlots,
+            teacherConcurrency, teacherRequestBatch, teacherRetries, layerDecay, ema, init,
         };
         command.SetAction(parse =>
         {
@@ -89,10 +98,19 @@ public sealed class DistillCommand : ICliCommand
                 Device = parse.GetValue(device)!,
                 Resume = parse.GetValue(resume),
                 Plots = !parse.GetValue(noPlots),
+                RemoteTeacher = remoteDefaults with
+                {
+                    Concurrency = parse.GetValue(teacherConcurrency),
+                    RequestBatch = parse.GetValue(teacherRequestBatch),
+                    Retries = parse.GetValue(teacherRetries),
+                },
+                LayerDecay = parse.GetValue(layerDecay),
+                Ema = parse.GetValue(ema),
+                Init = parse.GetValue(init),
             };
             var writer = parse.InvocationConfiguration.Output;
             bool interactive = ReferenceEquals(writer, System.Console.Out) && !System.Console.IsOutputRedirected;
-            writer.WriteLine($"distill {options.Student} from {string.Join(" + ", options.Teachers.Select(Path.GetFileName))} on {options.Dataset}: {options.Epochs} epochs, loss {LossRegistry.Compose(options.Loss, options.LossOptions)}");
+            writer.WriteLine($"distill {options.Student} from {string.Join(" + ", options.Teachers.Select(t => t.Contains(':') ? t : Path.GetFileName(t)))} on {options.Dataset}: {options.Epochs} epochs, loss {LossRegistry.Compose(options.Loss, options.LossOptions)}");
             using var result = DistillTrainer.Run(options, new ConsoleProgressHost(writer, interactive));
             foreach (var m in result.Epochs)
                 writer.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -12,13 +12,14 @@ public sealed record CheckpointState(int Epoch, long Step, string Fingerprint, I
 /// <summary>
 /// One file holding the run state, the student's weights and the optimizer's state (moments, step counts),
 /// written under a temporary name and renamed, so a run killed mid-save keeps the previous epoch's checkpoint.
+/// The trailing tensors are the loss's parameters followed by any EMA weights (any extra state to restore exactly).
 /// </summary>
 public static class Checkpoint
 {
     private const string Magic = "edge-distill-checkpoint/1";
 
     public static void Save(string path, CheckpointState state, torch.nn.Module model, OptimizerHelper optimizer,
-        IEnumerable<Parameter> lossParameters)
+        IEnumerable<torch.Tensor> lossParameters)
     {
         AtomicFile.Write(path, stream =>
         {
@@ -41,7 +42,7 @@ public static class Checkpoint
         return ReadHeader(r, path);
     }
 
-    public static CheckpointState Load(string path, torch.nn.Module model, OptimizerHelper optimizer, IEnumerable<Parameter> lossParameters)
+    public static CheckpointState Load(string path, torch.nn.Module model, OptimizerHelper optimizer, IEnumerable<torch.Tensor> lossParameters)
     {
         using var r = new BinaryReader(File.OpenRead(path));
         var state = ReadHeader(r, path);

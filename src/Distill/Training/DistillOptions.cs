@@ -2,6 +2,7 @@ using Edge.Core;
 using Edge.Core.Preprocessing;
 using Edge.Distill.Losses;
 using Edge.Distill.Models;
+using Edge.Distill.Teachers;
 
 namespace Edge.Distill.Training;
 
@@ -28,7 +29,8 @@ public sealed record DistillOptions
     /// <summary>Replaces the preset's config when given (its class count is set to the teacher's).</summary>
     public TinyVitConfig? StudentConfig { get; init; }
 
-    /// <summary>One ONNX teacher, or several averaged as an ensemble.</summary>
+    /// <summary>One teacher, or several averaged as an ensemble; each a spec of <see cref="TeacherRegistry"/>
+    /// (<c>model.onnx</c>, <c>torch:runs/x</c>, <c>grpc://host:port/model</c>).</summary>
     public IReadOnlyList<string> Teachers { get; init; } = [DefaultTeacher];
 
     /// <summary>Dataset path or "fashion-mnist" (see <see cref="Edge.Core.Data.DatasetFactory"/>).</summary>
@@ -78,6 +80,20 @@ public sealed record DistillOptions
     public string Device { get; init; } = "cpu";
     /// <summary>Continue from the run folder's last completed epoch.</summary>
     public bool Resume { get; init; }
+    /// <summary>How a grpc:// teacher is called (request size, requests in flight, retries).</summary>
+    public RemoteTeacherOptions RemoteTeacher { get; init; } = new();
+
+    /// <summary>Layer-wise LR decay for fine-tuning (see <see cref="LayerDecay"/>), e.g. 0.75; null: off.</summary>
+    public double? LayerDecay { get; init; }
+    /// <summary>EMA of the weights with this decay (see <see cref="EmaWeights"/>), e.g. 0.9998; null: off. When on,
+    /// each epoch evaluates the EMA model and the final weights are the EMA's.</summary>
+    public double? Ema { get; init; }
+    /// <summary>EMA decay warm-up min(d, (1 + t) / (10 + t)).</summary>
+    public bool EmaWarmup { get; init; } = true;
+    /// <summary>Start from these weights (a run folder or a weights file, see <see cref="SavedStudent"/>) instead of a
+    /// random initialisation: fine-tuning.</summary>
+    public string? Init { get; init; }
+
     /// <summary>Write PNG curves after each epoch.</summary>
     public bool Plots { get; init; } = true;
 
@@ -90,7 +106,11 @@ public sealed record DistillOptions
         if (!(WarmupEpochs >= 0)) throw new EdgeException($"--warmup-epochs must be non-negative, got {WarmupEpochs}");
         if (!(ClipNorm >= 0)) throw new EdgeException($"--clip must be non-negative (0 disables it), got {ClipNorm}");
         if (MaxShift < 0) throw new EdgeException($"--shift must be non-negative, got {MaxShift}");
-        if (Teachers.Count == 0) throw new EdgeException("no teacher given: pass --teacher model.onnx");
+        if (Teachers.Count == 0) throw new EdgeException("no teacher given: pass --teacher model.onnx (or torch:RUN, grpc://host:port/model)");
+        if (LayerDecay is { } ld && !(ld > 0 && ld <= 1)) throw new EdgeException($"--layer-decay must be in (0, 1], got {ld}");
+        if (Ema is { } ema && !(ema > 0 && ema < 1)) throw new EdgeException($"--ema must be in (0, 1), e.g. 0.9998; got {ema}");
+        if (Init is not null && !Directory.Exists(Init) && !File.Exists(Init)) throw new EdgeException($"--init {Init}: no run folder or weights file there");
+        RemoteTeacher.Validate();
         if (TeacherSamples is < 0) throw new EdgeException($"--teacher-samples must be non-negative, got {TeacherSamples}");
         if (TrainSamples is < 1) throw new EdgeException($"--train-samples must be at least 1, got {TrainSamples}");
         if (TestSamples is < 1) throw new EdgeException($"--test-samples must be at least 1, got {TestSamples}");

@@ -87,6 +87,7 @@ public static class DistillTrainer
         {
             if (config.InChannels != spec.Channels || config.ImageSize != spec.Height || config.ImageSize != spec.Width)
                 throw new EdgeException($"student {options.Student} takes [{config.InChannels}, {config.ImageSize}, {config.ImageSize}] but the preprocessing produces [{spec.Channels}, {spec.Height}, {spec.Width}]; pick a student preset for this input size");
+            if (options.Init is not null) SavedStudent.LoadWeightsInto(model, SavedStudent.WeightsPath(options.Init));
             model.to(device);
             var result = Train(options, model, objective, mode, teacher, train, test, trainCache, teacherRowsOfTrain, testCache, agreeIdx,
                 device, outDir, progress, cancel);
@@ -134,7 +135,10 @@ public static class DistillTrainer
         if (objective.StudentFeatures.Count > 0)
             WarmUpLossParameters(o, model, objective, mode, teacher, train, trainCache, hasTeacher, augment, hooks!, device);
 
-        using var optimizer = CreateOptimizer(model, objective, o);
+        var (optimizer, lrScales) = CreateOptimizer(model, objective, o);
+        using var _optimizer = optimizer;
+        using var ema = o.Ema is { } emaDecay ? new EmaWeights(model, emaDecay, o.EmaWarmup) : null;
+        IEnumerable<Tensor> saved = ema is null ? objective.Parameters : [.. objective.Parameters, .. ema.Tensors];
         var metrics = new List<EpochMetrics>();
         int startEpoch = 1;
         long step = 0;
@@ -144,7 +148,7 @@ public static class DistillTrainer
             var state = Checkpoint.ReadState(ckpt);
             if (state.Fingerprint != fingerprint)
                 throw new EdgeException($"{ckpt} was written by a run with other settings ({state.Fingerprint}); resume with the same options, or drop --resume to start over (this run: {fingerprint})");
-            state = Checkpoint.Load(ckpt, model, optimizer, objective.Parameters);
+            state = Checkpoint.Load(ckpt, model, optimizer, saved);
             metrics.AddRange(state.Metrics);
             startEpoch = state.Epoch + 1;
             step = state.Step;
@@ -168,7 +172,7 @@ public static class DistillTrainer
                 {
                     cancel.ThrowIfCancellationRequested();
                     lr = schedule.At(step);
-                    foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+                    foreach (var (g, i) in optimizer.ParamGroups.Select((g, i) => (g, i))) g.LearningRate = lr * lrScales[i];
                     using (var scope = torch.NewDisposeScope())
                     {
                         var x = torch.tensor(batch.Inputs, [batch.Count, spec.Channels, spec.Height, spec.Width]).to(device);
@@ -192,6 +196,7 @@ public static class DistillTrainer
                         if (o.ClipNorm > 0)
                             nn.utils.clip_grad_norm_(optimizer.parameters(), o.ClipNorm);
                         optimizer.step();
+                        ema?.Update(step);
                         double value = loss.item<float>();
                         if (!double.IsFinite(value))
                             throw new EdgeException($"the loss became {value} at epoch {epoch}, step {step}; lower --lr (now {o.LearningRate}) or raise --warmup-epochs");
@@ -203,16 +208,17 @@ public static class DistillTrainer
                 }
             }
             double trainSeconds = clock.Elapsed.TotalSeconds;
-            var (top1, agreement) = Evaluate(model, test, testCache, agreeIdx, o.BatchSize * 4, device, progress, epoch, o.Epochs);
+            var (top1, agreement) = Evaluate(ema?.Model ?? model, test, testCache, agreeIdx, o.BatchSize * 4, device, progress, epoch, o.Epochs);
             metrics.Add(new EpochMetrics(epoch, lossSum / Math.Max(1, seen), seen / trainSeconds, top1, agreement, lr, clock.Elapsed.TotalSeconds));
 
             // Checkpoint first (atomic), then the files derived from it: a crash in between loses nothing.
-            Checkpoint.Save(ckpt, new CheckpointState(epoch, step, fingerprint, metrics), model, optimizer, objective.Parameters);
+            Checkpoint.Save(ckpt, new CheckpointState(epoch, step, fingerprint, metrics), model, optimizer, saved);
             WriteMetrics(Path.Combine(outDir, MetricsFile), metrics);
             if (o.Plots) TrainingCurves.Write(outDir, metrics);
         }
         if (startEpoch > o.Epochs && metrics.Count > 0)
             WriteMetrics(Path.Combine(outDir, MetricsFile), metrics);
+        ema?.CopyTo(model); // an EMA run's final weights are the average's
         return metrics;
     }
 
@@ -346,26 +352,22 @@ public static class DistillTrainer
         objective.Compute(student, t, torch.tensor(batch.Labels).to(device));
     }
 
-    private static AdamW CreateOptimizer(StudentModel model, WeightedLoss objective, DistillOptions o)
+    // timm's recipe: no weight decay on norms, biases and TinyViT's attention biases; optional layer-wise LR decay.
+    private static (AdamW Optimizer, IReadOnlyList<double> Scales) CreateOptimizer(StudentModel model, WeightedLoss objective, DistillOptions o)
     {
-        // timm's recipe: no weight decay on norms, biases and TinyViT's attention biases.
-        var named = model.named_parameters().ToArray();
-        var decay = named.Where(p => p.parameter.dim() >= 2 && !p.name.Contains("attention_biases")).Select(p => p.parameter)
-            .Concat(objective.Parameters).ToArray();
-        var noDecay = named.Where(p => !(p.parameter.dim() >= 2 && !p.name.Contains("attention_biases"))).Select(p => p.parameter).ToArray();
-        var groups = new List<AdamW.ParamGroup> { new(decay, lr: o.LearningRate, weight_decay: o.WeightDecay) };
-        if (noDecay.Length > 0) groups.Add(new AdamW.ParamGroup(noDecay, lr: o.LearningRate, weight_decay: 0));
-        return torch.optim.AdamW(groups, lr: o.LearningRate, weight_decay: o.WeightDecay);
+        var groups = LayerDecay.Build(model, objective.Parameters, o.LearningRate, o.WeightDecay, o.LayerDecay);
+        return (torch.optim.AdamW(groups.Groups, lr: o.LearningRate, weight_decay: o.WeightDecay), groups.Scales);
     }
 
     private static ITeacher OpenTeacher(DistillOptions o, IReadOnlyList<string> features)
     {
-        if (o.Teachers.Count == 1) return new OnnxTeacher(o.Teachers[0], o.Threads, features);
+        var context = new TeacherContext { Threads = o.Threads, Features = features, Device = TorchDevices.Resolve(o.Device), Remote = o.RemoteTeacher };
+        if (o.Teachers.Count == 1) return TeacherRegistry.Open(o.Teachers[0], context);
         if (features.Count > 0) throw new EdgeException("feature losses need a single teacher; an ensemble averages logits only");
         var members = new List<ITeacher>();
         try
         {
-            foreach (var path in o.Teachers) members.Add(new OnnxTeacher(path, o.Threads));
+            foreach (var spec in o.Teachers) members.Add(TeacherRegistry.Open(spec, context with { Features = [] }));
             return new EnsembleTeacher(members);
         }
         catch
@@ -376,11 +378,12 @@ public static class DistillTrainer
     }
 
     private static string TeacherKey(DistillOptions o, IImageDataset train, PreprocessSpec spec) =>
-        string.Join("|", o.Teachers.Select(t => $"{Path.GetFileName(t)}:{new FileInfo(t).Length}:{File.GetLastWriteTimeUtc(t).Ticks}"))
+        string.Join("|", o.Teachers.Select(TeacherRegistry.Identity))
         + $"|{train.Description}|{spec}";
 
     private static string Fingerprint(DistillOptions o, WeightedLoss objective, ITeacher teacher) =>
-        $"{o.Student} epochs={o.Epochs} batch={o.BatchSize} lr={o.LearningRate} wd={o.WeightDecay} warmup={o.WarmupEpochs} seed={o.Seed} loss={objective} teacher={teacher.Description} train={o.TrainSamples?.ToString() ?? "all"} teacher-samples={o.TeacherSamples?.ToString() ?? "all"}";
+        $"{o.Student} epochs={o.Epochs} batch={o.BatchSize} lr={o.LearningRate} wd={o.WeightDecay} warmup={o.WarmupEpochs} seed={o.Seed} loss={objective} teacher={teacher.Description} train={o.TrainSamples?.ToString() ?? "all"} teacher-samples={o.TeacherSamples?.ToString() ?? "all"}"
+        + (o.LayerDecay is { } ld ? $" layer-decay={ld}" : "") + (o.Ema is { } ema ? $" ema={ema}{(o.EmaWarmup ? "" : " no-warmup")}" : "") + (o.Init is { } init ? $" init={init}" : "");
 
     private static void WriteMetrics(string path, IReadOnlyList<EpochMetrics> metrics) =>
         AtomicFile.WriteAllText(path, string.Concat(metrics.Select(m => System.Text.Json.JsonSerializer.Serialize(m, JsonLine) + "\n")));
