@@ -9,7 +9,7 @@ namespace Edge.Bench.Serve;
 public static class LoadRunner
 {
     /// <summary><paramref name="call"/> gets the global request index and returns the samples it carried.</summary>
-    public static async Task<LoadResult> RunAsync(string name, int clients, long requests, double maxSeconds, Func<long, Task<int>> call)
+    public static async Task<LoadResult> RunAsync(string name, int clients, long requests, double maxSeconds, Func<long, Task<int>> call, List<double>? latencySink = null)
     {
         long next = -1, errors = 0, samples = 0;
         var latencies = new double[clients][];
@@ -42,6 +42,7 @@ public static class LoadRunner
         double seconds = stop.Elapsed.TotalSeconds;
         double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         var all = latencies.SelectMany(l => l).Order().ToArray();
+        latencySink?.AddRange(all);
         return new LoadResult(name, clients, all.Length + errors, samples, errors, seconds,
             Percentile(all, 0.50), Percentile(all, 0.90), Percentile(all, 0.99), cpuSeconds);
     }
