@@ -6,7 +6,7 @@ namespace Edge.Bench.Serve;
 /// <summary><c>--name value</c> pairs; every option has a default, unknown names fail.</summary>
 public sealed class Args(Dictionary<string, string> values)
 {
-    private static readonly string[] Known = ["clients", "requests", "seconds", "max-batch", "delay-ms", "threads", "model", "scenario", "json", "mixed-requests", "mixed-seconds", "spin", "channels", "warmup", "baseline-spin", "rounds"];
+    private static readonly string[] Known = ["clients", "requests", "seconds", "max-batch", "delay-ms", "threads", "model", "scenario", "json", "mixed-requests", "mixed-seconds", "spin", "channels", "warmup", "baseline-spin", "rounds", "server-threads"];
 
     public static Args Parse(string[] args)
     {

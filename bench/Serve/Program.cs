@@ -59,7 +59,8 @@ public static class Program
         try
         {
             var batching = new BatchingOptions { MaxBatchSize = maxBatch, MaxQueueDelay = TimeSpan.FromMilliseconds(delayMs), MaxQueueSize = Math.Max(4096, clients * 4) };
-            var options = new ServeOptions { Repository = repo, GrpcPort = 0, HttpPort = 0, Threads = threads, Batching = batching, PollInterval = TimeSpan.Zero, OrtSpinning = spin };
+            // --server-threads: the server's ORT threads when they should differ from in-process ORT's (--threads).
+            var options = new ServeOptions { Repository = repo, GrpcPort = 0, HttpPort = 0, Threads = a.Int("server-threads", threads), Batching = batching, PollInterval = TimeSpan.Zero, OrtSpinning = spin };
 
             if (scenarios.Contains("baseline"))
             {
