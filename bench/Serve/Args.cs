@@ -6,7 +6,7 @@ namespace Edge.Bench.Serve;
 /// <summary><c>--name value</c> pairs; every option has a default, unknown names fail.</summary>
 public sealed class Args(Dictionary<string, string> values)
 {
-    private static readonly string[] Known = ["clients", "requests", "seconds", "max-batch", "delay-ms", "threads", "model", "scenario", "json", "mixed-requests", "mixed-seconds"];
+    private static readonly string[] Known = ["clients", "requests", "seconds", "max-batch", "delay-ms", "threads", "model", "scenario", "json", "mixed-requests", "mixed-seconds", "spin", "channels", "warmup", "baseline-spin", "rounds", "server-threads"];
 
     public static Args Parse(string[] args)
     {
@@ -27,4 +27,8 @@ public sealed class Args(Dictionary<string, string> values)
     public double Num(string name, double fallback) => values.TryGetValue(name, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
     public string Str(string name, string fallback) => values.GetValueOrDefault(name, fallback);
     public string? StrOrNull(string name) => values.GetValueOrDefault(name);
+
+    public bool OnOff(string name, bool fallback) => values.TryGetValue(name, out var v)
+        ? v switch { "on" => true, "off" => false, _ => throw new EdgeException($"--{name} takes on or off, got '{v}'") }
+        : fallback;
 }

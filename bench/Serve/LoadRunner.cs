@@ -9,11 +9,12 @@ namespace Edge.Bench.Serve;
 public static class LoadRunner
 {
     /// <summary><paramref name="call"/> gets the global request index and returns the samples it carried.</summary>
-    public static async Task<LoadResult> RunAsync(string name, int clients, long requests, double maxSeconds, Func<long, Task<int>> call)
+    public static async Task<LoadResult> RunAsync(string name, int clients, long requests, double maxSeconds, Func<long, Task<int>> call, List<double>? latencySink = null)
     {
         long next = -1, errors = 0, samples = 0;
         var latencies = new double[clients][];
         var counts = new int[clients];
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var stop = Stopwatch.StartNew();
         var deadline = TimeSpan.FromSeconds(maxSeconds);
         var tasks = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
@@ -39,9 +40,11 @@ public static class LoadRunner
         })).ToArray();
         await Task.WhenAll(tasks).ConfigureAwait(false);
         double seconds = stop.Elapsed.TotalSeconds;
+        double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         var all = latencies.SelectMany(l => l).Order().ToArray();
+        latencySink?.AddRange(all);
         return new LoadResult(name, clients, all.Length + errors, samples, errors, seconds,
-            Percentile(all, 0.50), Percentile(all, 0.90), Percentile(all, 0.99));
+            Percentile(all, 0.50), Percentile(all, 0.90), Percentile(all, 0.99), cpuSeconds);
     }
 
     public static double Percentile(double[] sorted, double p) =>

@@ -19,6 +19,7 @@ public static class ServeCommandLine
           --grpc-port N             gRPC, HTTP/2 (default 8001; 0 = free port)
           --http-port N             REST + /metrics, HTTP/1.1 (default 8000; 0 = free port)
           --threads N               ONNX Runtime intra-op threads per model (default 0 = all cores)
+          --ort-spinning on|off     let idle ONNX Runtime threads spin-wait (default off: they take Kestrel's CPU)
           --device cpu|cuda         execution provider (cuda needs a -p:EdgeOrtGpu=true build)
           --max-batch N             dynamic batching: most samples per model call (default 32; 1 = off)
           --max-queue-delay-ms MS   how long a batch waits to fill (default 2)
@@ -75,6 +76,7 @@ public static class ServeCommandLine
             HttpPort = Int("http-port", defaults.HttpPort),
             Threads = Int("threads", 0),
             Device = ParseDevice(Take("device", "cpu")),
+            OrtSpinning = ParseOnOff("ort-spinning", Take("ort-spinning", defaults.OrtSpinning ? "on" : "off")),
             Batching = new BatchingOptions
             {
                 MaxBatchSize = Int("max-batch", defaults.Batching.MaxBatchSize),
@@ -97,6 +99,15 @@ public static class ServeCommandLine
             throw new EdgeException($"unknown option(s): {string.Join(", ", values.Keys.Select(k => "--" + k))}\n{Usage}");
         return options;
     }
+
+    private static readonly Dictionary<string, bool> Switches = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["on"] = true, ["true"] = true, ["1"] = true,
+        ["off"] = false, ["false"] = false, ["0"] = false,
+    };
+
+    public static bool ParseOnOff(string option, string text) =>
+        Switches.TryGetValue(text, out bool on) ? on : throw new EdgeException($"--{option} takes on or off, got '{text}'");
 
     public static InferenceDevice ParseDevice(string text) => text.ToLowerInvariant() switch
     {

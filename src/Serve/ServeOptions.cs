@@ -24,6 +24,12 @@ public sealed record ServeOptions
 
     public InferenceDevice Device { get; init; } = InferenceDevice.Cpu;
 
+    /// <summary>
+    /// Let ONNX Runtime's idle intra-op threads spin-wait between parallel sections. Off by default: the spinning
+    /// threads take the cores Kestrel needs to parse requests and write answers (docs/BENCHMARKS.md, Serving).
+    /// </summary>
+    public bool OrtSpinning { get; init; }
+
     public BatchingOptions Batching { get; init; } = new();
 
     public VersionPolicy VersionPolicy { get; init; } = VersionPolicy.Latest(1);

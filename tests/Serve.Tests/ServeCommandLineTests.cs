@@ -13,7 +13,7 @@ public sealed class ServeCommandLineTests
         var o = ServeCommandLine.Parse(["--repository", "/models", "--host", "0.0.0.0", "--grpc-port=9001", "--http-port", "9000", "--threads", "2",
             "--device", "cuda", "--max-batch", "16", "--max-queue-delay-ms", "5", "--version-policy", "latest:2", "--shadow-teacher", "t.onnx",
             "--shadow-fraction", "0.5", "--shadow-window", "500", "--shadow-gate-every", "50", "--shadow-min-agreement", "95",
-            "--max-message-mb", "4", "--poll-seconds", "0"]);
+            "--max-message-mb", "4", "--poll-seconds", "0", "--ort-spinning", "on", "--max-concurrency", "7"]);
         Assert.Equal("/models", o.Repository);
         Assert.Equal("0.0.0.0", o.Host);
         Assert.Equal(9001, o.GrpcPort);
@@ -28,6 +28,9 @@ public sealed class ServeCommandLineTests
         Assert.Equal(95, o.ShadowThresholds.MinAgreement);
         Assert.Equal(4 << 20, o.MaxMessageBytes);
         Assert.Equal(TimeSpan.Zero, o.PollInterval);
+        Assert.True(o.OrtSpinning);
+        Assert.Equal(7, o.MaxConcurrentRequests);
+        Assert.False(ServeCommandLine.Parse(["--repository", "/models"]).OrtSpinning); // off unless asked for
     }
 
     [Fact]
@@ -35,6 +38,7 @@ public sealed class ServeCommandLineTests
     {
         Assert.Contains("--repository is required", Assert.Throws<EdgeException>(() => ServeCommandLine.Parse(["--threads", "1"])).Message);
         Assert.Contains("--bogus", Assert.Throws<EdgeException>(() => ServeCommandLine.Parse(["--repository", "r", "--bogus", "1"])).Message);
+        Assert.Contains("--ort-spinning takes on or off, got 'maybe'", Assert.Throws<EdgeException>(() => ServeCommandLine.Parse(["--repository", "r", "--ort-spinning", "maybe"])).Message);
         Assert.Contains("--threads takes a whole number", Assert.Throws<EdgeException>(() => ServeCommandLine.Parse(["--repository", "r", "--threads", "x"])).Message);
     }
 }

@@ -18,6 +18,7 @@ public sealed class ServeCommand : ICliCommand
         var grpcPort = new Option<int>("--grpc-port") { Description = "gRPC port, HTTP/2 (0 picks a free port)", DefaultValueFactory = _ => defaults.GrpcPort };
         var httpPort = new Option<int>("--http-port") { Description = "REST (v2 JSON) and /metrics port, HTTP/1.1 (0 picks a free port)", DefaultValueFactory = _ => defaults.HttpPort };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads per model (0 = all cores)" };
+        var spinning = new Option<string>("--ort-spinning") { Description = "on: idle ONNX Runtime threads spin-wait between parallel sections (off by default: they take the CPU request handling needs)", DefaultValueFactory = _ => defaults.OrtSpinning ? "on" : "off" };
         var device = new Option<string>("--device") { Description = "cpu or cuda (cuda needs a -p:EdgeOrtGpu=true build; otherwise falls back to CPU with a warning)", DefaultValueFactory = _ => "cpu" };
         var maxBatch = new Option<int>("--max-batch") { Description = "Dynamic batching: most samples per model call (1 turns batching off)", DefaultValueFactory = _ => defaults.Batching.MaxBatchSize };
         var delay = new Option<double>("--max-queue-delay-ms") { Description = "How long a batch waits to fill, in ms", DefaultValueFactory = _ => defaults.Batching.MaxQueueDelay.TotalMilliseconds };
@@ -35,7 +36,7 @@ public sealed class ServeCommand : ICliCommand
 
         var command = new Command("serve", "Serve models over gRPC (KServe v2 + image Classify) and v2 REST with dynamic batching, hot reload and /metrics")
         {
-            repository, host, grpcPort, httpPort, threads, device, maxBatch, delay, maxQueue, policy, poll, apiKey, shadow, fraction, window, gateEvery, minAgreement, concurrency, maxMessage,
+            repository, host, grpcPort, httpPort, threads, spinning, device, maxBatch, delay, maxQueue, policy, poll, apiKey, shadow, fraction, window, gateEvery, minAgreement, concurrency, maxMessage,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -47,6 +48,7 @@ public sealed class ServeCommand : ICliCommand
                 HttpPort = parse.GetValue(httpPort),
                 Threads = parse.GetValue(threads),
                 Device = ServeCommandLine.ParseDevice(parse.GetValue(device)!),
+                OrtSpinning = ServeCommandLine.ParseOnOff("ort-spinning", parse.GetValue(spinning)!),
                 Batching = new BatchingOptions
                 {
                     MaxBatchSize = parse.GetValue(maxBatch),

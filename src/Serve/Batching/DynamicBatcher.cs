@@ -8,8 +8,9 @@ namespace Edge.Serve.Batching;
 
 /// <summary>
 /// Merges requests queued for one model version into ONNX Runtime calls of up to
-/// <see cref="BatchingOptions.MaxBatchSize"/> samples. The first request of a batch waits at most
-/// <see cref="BatchingOptions.MaxQueueDelay"/> for others; a full queue refuses new work with RESOURCE_EXHAUSTED.
+/// <see cref="BatchingOptions.MaxBatchSize"/> samples. When the model finishes a batch, whatever queued meanwhile is
+/// dispatched at once (the run was its batching window); a request that finds the model idle waits at most
+/// <see cref="BatchingOptions.MaxQueueDelay"/> for others to join it. A full queue refuses new work with RESOURCE_EXHAUSTED.
 /// A cancelled request (client gone, deadline passed) returns at once and is skipped if its batch has not run yet.
 /// One worker per model: the session already uses every intra-op thread it is given. The worker is a dedicated
 /// thread, not the thread pool: a batch can hold ONNX Runtime for hundreds of milliseconds, and blocking a pool
@@ -19,7 +20,9 @@ public sealed class DynamicBatcher : IAsyncDisposable
 {
     private readonly OnnxClassifier _model;
     private readonly BatchingOptions _options;
-    private readonly ServeMetrics _metrics;
+    // Label lookups done once: the children are what the hot path records into.
+    private readonly Prometheus.Histogram.Child _queueTime, _inferTime, _batchSize;
+    private readonly Prometheus.Counter.Child _samples;
     private readonly string _label;
     private readonly string _version;
     private readonly Channel<BatchItem> _queue = Channel.CreateUnbounded<BatchItem>(new UnboundedChannelOptions { SingleReader = true });
@@ -31,7 +34,10 @@ public sealed class DynamicBatcher : IAsyncDisposable
     {
         _model = model;
         _options = options;
-        _metrics = metrics;
+        _queueTime = metrics.QueueDuration.WithLabels(modelName);
+        _inferTime = metrics.InferDuration.WithLabels(modelName);
+        _batchSize = metrics.BatchSize.WithLabels(modelName);
+        _samples = metrics.Samples.WithLabels(modelName, version);
         _label = modelName;
         _version = version;
         _worker = new Thread(Loop) { IsBackground = true, Name = $"edge-batcher {modelName}:{version}" };
@@ -76,22 +82,27 @@ public sealed class DynamicBatcher : IAsyncDisposable
         while (true)
         {
             batch.Clear();
-            BatchItem first;
+            BatchItem? first;
+            bool queuedBehindRun = true;
             if (carried is not null)
             {
                 first = carried;
                 carried = null;
             }
-            else
+            else if (!reader.TryRead(out first))
             {
+                queuedBehindRun = false;
                 if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
                     return;
-                if (!reader.TryRead(out first!))
+                if (!reader.TryRead(out first))
                     continue;
             }
             batch.Add(first);
             int total = first.Samples;
-            long deadline = first.Enqueued + (long)(_options.MaxQueueDelay.TotalSeconds * Stopwatch.Frequency);
+            // Requests that queued while the previous batch ran have had that run as their batching window: they go
+            // at once with whatever else is queued. Only a request that finds the model idle waits (up to the
+            // delay) for others to join it.
+            long deadline = queuedBehindRun ? 0 : first.Enqueued + (long)(_options.MaxQueueDelay.TotalSeconds * Stopwatch.Frequency);
             while (total < _options.MaxBatchSize)
             {
                 if (reader.TryRead(out var next))
@@ -140,7 +151,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
         int len = _model.SampleLength, total = 0;
         foreach (var item in batch)
         {
-            _metrics.QueueDuration.WithLabels(_label).Observe(Stopwatch.GetElapsedTime(item.Enqueued, start).TotalSeconds);
+            _queueTime.Observe(Stopwatch.GetElapsedTime(item.Enqueued, start).TotalSeconds);
             total += item.Samples;
         }
 
@@ -162,9 +173,9 @@ public sealed class DynamicBatcher : IAsyncDisposable
                 input = rented;
             }
             float[] logits = _model.Run(input, total);
-            _metrics.InferDuration.WithLabels(_label).Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
-            _metrics.BatchSize.WithLabels(_label).Observe(total);
-            _metrics.Samples.WithLabels(_label, _version).Inc(total);
+            _inferTime.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
+            _batchSize.Observe(total);
+            _samples.Inc(total);
 
             int classes = logits.Length / total, at = 0;
             foreach (var item in batch)

@@ -112,7 +112,7 @@ public sealed partial class ModelRepository : IAsyncDisposable
             }
 
             var errors = new List<string>();
-            var run = new OnnxRunOptions { IntraOpThreads = _options.Threads, Device = _options.Device };
+            var run = new OnnxRunOptions { IntraOpThreads = _options.Threads, Device = _options.Device, AllowSpinning = _options.OrtSpinning };
             foreach (var (key, folder) in wanted.OrderBy(k => k.Key.Item1, StringComparer.Ordinal).ThenBy(k => k.Key.Item2))
             {
                 if (_loaded.TryGetValue(key, out var current) && current.Stamp == folder.Stamp)

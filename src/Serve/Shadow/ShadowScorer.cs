@@ -40,7 +40,7 @@ public sealed partial class ShadowScorer : IAsyncDisposable
         var package = ModelPackage.TryLoad(options.ShadowTeacher);
         string modelPath = package?.ModelPath ?? Path.GetFullPath(options.ShadowTeacher);
         // The teacher gets its own threads' worth of work only when idle cores exist: one intra-op thread.
-        _teacher = new OnnxClassifier(modelPath, new OnnxRunOptions { IntraOpThreads = 1, Device = options.Device });
+        _teacher = new OnnxClassifier(modelPath, new OnnxRunOptions { IntraOpThreads = 1, Device = options.Device, AllowSpinning = options.OrtSpinning });
         _teacherPreprocessor = package is null ? null : new Preprocessor(package.Manifest.Preprocess);
         _gate = new ShadowGate(options.ShadowWindow, options.ShadowGateEvery, options.ShadowThresholds, metrics, log);
         _worker = Task.Run(RunAsync);
