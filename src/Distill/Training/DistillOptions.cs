@@ -1,5 +1,6 @@
 using Edge.Core;
 using Edge.Core.Preprocessing;
+using Edge.Distill.Augment;
 using Edge.Distill.Losses;
 using Edge.Distill.Models;
 
@@ -56,6 +57,13 @@ public sealed record DistillOptions
     public bool Flip { get; init; } = true;
     /// <summary>Random translation of up to ± this many pixels.</summary>
     public int MaxShift { get; init; } = 3;
+    /// <summary>The augmentation config (<c>--augment flip,translate=3,rrc=0.6,mixup=0.8</c>); null: <see cref="Flip"/> +
+    /// <see cref="MaxShift"/>, i.e. <see cref="AugmentConfig.Default"/>, so runs without it replay as before.</summary>
+    public AugmentConfig? Augment { get; init; }
+
+    /// <summary>A TinyViT fast-pretraining cache folder (<c>edge distill cache</c>): teacher targets and augmentation
+    /// seeds are replayed from it and the teacher never runs on training images.</summary>
+    public string? TeacherCache { get; init; }
 
     public TeacherMode TeacherMode { get; init; } = TeacherMode.Cached;
     /// <summary>Cached mode: also run the teacher on the flipped view (2 teacher passes per image instead of 1).</summary>
@@ -90,6 +98,8 @@ public sealed record DistillOptions
         if (!(WarmupEpochs >= 0)) throw new EdgeException($"--warmup-epochs must be non-negative, got {WarmupEpochs}");
         if (!(ClipNorm >= 0)) throw new EdgeException($"--clip must be non-negative (0 disables it), got {ClipNorm}");
         if (MaxShift < 0) throw new EdgeException($"--shift must be non-negative, got {MaxShift}");
+        if (TeacherCache is not null && TeacherMode == TeacherMode.Online)
+            throw new EdgeException("--teacher-cache replays stored teacher targets; it cannot be combined with --online-teacher");
         if (Teachers.Count == 0) throw new EdgeException("no teacher given: pass --teacher model.onnx");
         if (TeacherSamples is < 0) throw new EdgeException($"--teacher-samples must be non-negative, got {TeacherSamples}");
         if (TrainSamples is < 1) throw new EdgeException($"--train-samples must be at least 1, got {TrainSamples}");
