@@ -31,18 +31,18 @@ public sealed class ColorJitter(double strength) : ISampleAugment
         layout.FromRaw(image);
     }
 
-    internal static void Blend(Span<float> raw, float factor, float degenerate)
+    public static void Blend(Span<float> raw, float factor, float degenerate)
     {
         foreach (ref float v in raw) v = degenerate + factor * (v - degenerate);
     }
 
-    internal static void Clamp(Span<float> raw)
+    public static void Clamp(Span<float> raw)
     {
         foreach (ref float v in raw) v = Math.Clamp(v, 0f, 1f);
     }
 
     /// <summary>ITU-R 601 luma per pixel (the single plane itself for gray images).</summary>
-    internal static float[] Luma(ReadOnlySpan<float> raw, ImageLayout layout)
+    public static float[] Luma(ReadOnlySpan<float> raw, ImageLayout layout)
     {
         int plane = layout.Plane;
         if (layout.Channels == 1) return raw[..plane].ToArray();
