@@ -73,7 +73,7 @@ internal sealed class BatchBuilder
         var own = o.Augment ?? AugmentConfig.FromFlipShift(o.Flip, o.MaxShift);
         if (fpd is null) return own;
         var recorded = AugmentConfig.Parse(fpd.Header.Augment);
-        if (o.Augment is not null && !o.Augment.SampleTerms.SameAs(recorded))
+        if (o.Augment is not null && o.Augment.SampleTerms.Terms.Count > 0 && !o.Augment.SampleTerms.SameAs(recorded))
             throw new EdgeException($"--augment '{o.Augment}' differs from the augmentation recorded in teacher cache {fpd.Folder} ('{recorded}'); training replays the recorded one, so give only batch-level terms (mixup, cutmix) or the same per-sample terms");
         return new AugmentConfig([.. recorded.Terms, .. own.Terms.Where(t => AugmentRegistry.IsBatchLevel(t.Name))]);
     }
