@@ -104,7 +104,7 @@ public static class DistillTrainer
                 objective.ToString(), teacher.Description);
             JsonFiles.Write(Path.Combine(outDir, RunFile), new RunSummary(options.Student, model.ParameterCount, objective.ToString(),
                 teacher.Description, options.Epochs, summary.TestTop1, summary.TeacherAgreement, teacherTop1, ips, teacherSeconds,
-                summary.TotalSeconds, mode.ToString().ToLowerInvariant(), options.TeacherSamples, options.Seed));
+                summary.TotalSeconds, fpd is null ? mode.ToString().ToLowerInvariant() : "fpd-cache", options.TeacherSamples, options.Seed));
             return summary;
         }
         catch
