@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Edge.Cli.Terminal;
 using Edge.Core;
+using Edge.Distill.Augment;
 using Edge.Distill.Losses;
 using Edge.Distill.Models;
 using Edge.Distill.Teachers;
@@ -53,13 +54,17 @@ public sealed class DistillCommand : ICliCommand
         var device = new Option<string>("--device") { Description = "cpu or cuda (cuda needs libtorch CUDA: set EDGE_LIBTORCH)", DefaultValueFactory = _ => "cpu" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the run folder's last completed epoch" };
         var noPlots = new Option<bool>("--no-plots") { Description = "Do not draw PNG curves" };
+        var augment = new Option<string?>("--augment") { Description = $"Augmentation, e.g. flip,translate=3,rrc=0.6,jitter=0.2,randaug=2x9,erase=0.25,mixup=0.8,cutmix=1.0 or none. Known: {string.Join(", ", AugmentRegistry.Usages)}. Default: {AugmentConfig.Default}" };
+        var teacherCache = new Option<string?>("--teacher-cache") { Description = "Train from a TinyViT fast-distillation cache (`edge distill cache`): replays its augmentation seeds and teacher top-k, never runs the teacher on training images" };
 
         var command = new Command("distill", "Distill a student (TinyViT) from a teacher ONNX classifier")
         {
             output, student, studentConfig, teacher, data, epochs, batch, lr, wd, warmup, clip, seed, loss, temperature, smoothing, topK,
             interClass, feature, teacherSamples, teacherFlip, online, trainSamples, testSamples, agreementSamples, threads, device, resume, noPlots,
             teacherConcurrency, teacherRequestBatch, teacherRetries, layerDecay, ema, init,
+            augment, teacherCache,
         };
+        command.Subcommands.Add(new DistillCacheCommand().Build());
         command.SetAction(parse =>
         {
             string preset = parse.GetValue(student)!;
@@ -107,6 +112,8 @@ public sealed class DistillCommand : ICliCommand
                 LayerDecay = parse.GetValue(layerDecay),
                 Ema = parse.GetValue(ema),
                 Init = parse.GetValue(init),
+                Augment = parse.GetValue(augment) is { } a ? AugmentConfig.Parse(a) : null,
+                TeacherCache = parse.GetValue(teacherCache),
             };
             var writer = parse.InvocationConfiguration.Output;
             bool interactive = ReferenceEquals(writer, System.Console.Out) && !System.Console.IsOutputRedirected;

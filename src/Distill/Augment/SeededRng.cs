@@ -30,4 +30,33 @@ public struct SeededRng(ulong seed)
     public int NextInt(int min, int max) => min + (int)(NextUInt64() % (ulong)(max - min + 1));
 
     public bool NextBool(double p = 0.5) => NextDouble() < p;
+
+    /// <summary>Standard normal (Box–Muller; two uniforms per draw so the stream length is fixed).</summary>
+    public double NextGaussian()
+    {
+        double u1 = 1.0 - NextDouble(), u2 = NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+    }
+
+    /// <summary>Gamma(shape, 1) by Marsaglia–Tsang (shape &lt; 1 boosted by U^(1/shape)).</summary>
+    public double NextGamma(double shape)
+    {
+        if (shape < 1) return NextGamma(shape + 1) * Math.Pow(1.0 - NextDouble(), 1 / shape);
+        double d = shape - 1.0 / 3, c = 1 / Math.Sqrt(9 * d);
+        while (true)
+        {
+            double x = NextGaussian(), v = 1 + c * x;
+            if (v <= 0) continue;
+            v = v * v * v;
+            double u = 1.0 - NextDouble();
+            if (Math.Log(u) < 0.5 * x * x + d - d * v + d * Math.Log(v)) return d * v;
+        }
+    }
+
+    /// <summary>Beta(alpha, alpha): Mixup/CutMix's mixing weight.</summary>
+    public double NextBeta(double alpha)
+    {
+        double a = NextGamma(alpha), b = NextGamma(alpha);
+        return a + b > 0 ? a / (a + b) : 0.5;
+    }
 }

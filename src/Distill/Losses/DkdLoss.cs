@@ -15,7 +15,7 @@ public sealed class DkdLoss(double alpha = 1.0, double beta = 8.0, double temper
     {
         var t = LossChecks.Teacher(teacher, Name);
         long n = student.Logits.shape[0];
-        var gt = nn.functional.one_hot(labels, student.Logits.shape[1]).to_type(ScalarType.Bool);
+        var gt = nn.functional.one_hot(LossChecks.HardLabels(labels), student.Logits.shape[1]).to_type(ScalarType.Bool);
         var ps = nn.functional.softmax(student.Logits / temperature, 1);
         var pt = nn.functional.softmax(t.Logits / temperature, 1);
         // Target-class KD: [p_target, 1 − p_target] for both.

@@ -1,5 +1,6 @@
 using Edge.Core;
 using Edge.Core.Preprocessing;
+using Edge.Distill.Augment;
 using Edge.Distill.Losses;
 using Edge.Distill.Models;
 using Edge.Distill.Teachers;
@@ -58,6 +59,13 @@ public sealed record DistillOptions
     public bool Flip { get; init; } = true;
     /// <summary>Random translation of up to ± this many pixels.</summary>
     public int MaxShift { get; init; } = 3;
+    /// <summary>The augmentation config (<c>--augment flip,translate=3,rrc=0.6,mixup=0.8</c>); null: <see cref="Flip"/> +
+    /// <see cref="MaxShift"/>, i.e. <see cref="AugmentConfig.Default"/>, so runs without it replay as before.</summary>
+    public AugmentConfig? Augment { get; init; }
+
+    /// <summary>A TinyViT fast-pretraining cache folder (<c>edge distill cache</c>): teacher targets and augmentation
+    /// seeds are replayed from it and the teacher never runs on training images.</summary>
+    public string? TeacherCache { get; init; }
 
     public TeacherMode TeacherMode { get; init; } = TeacherMode.Cached;
     /// <summary>Cached mode: also run the teacher on the flipped view (2 teacher passes per image instead of 1).</summary>
@@ -111,6 +119,8 @@ public sealed record DistillOptions
         if (Ema is { } ema && !(ema > 0 && ema < 1)) throw new EdgeException($"--ema must be in (0, 1), e.g. 0.9998; got {ema}");
         if (Init is not null && !Directory.Exists(Init) && !File.Exists(Init)) throw new EdgeException($"--init {Init}: no run folder or weights file there");
         RemoteTeacher.Validate();
+        if (TeacherCache is not null && TeacherMode == TeacherMode.Online)
+            throw new EdgeException("--teacher-cache replays stored teacher targets; it cannot be combined with --online-teacher");
         if (TeacherSamples is < 0) throw new EdgeException($"--teacher-samples must be non-negative, got {TeacherSamples}");
         if (TrainSamples is < 1) throw new EdgeException($"--train-samples must be at least 1, got {TrainSamples}");
         if (TestSamples is < 1) throw new EdgeException($"--test-samples must be at least 1, got {TestSamples}");

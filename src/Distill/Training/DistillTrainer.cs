@@ -43,6 +43,8 @@ public static class DistillTrainer
 
         var objective = LossRegistry.Compose(options.Loss, options.LossOptions);
         var mode = objective.TeacherFeatures.Count > 0 ? TeacherMode.Online : options.TeacherMode;
+        if (options.TeacherCache is not null && objective.TeacherFeatures.Count > 0)
+            throw new EdgeException($"--teacher-cache stores logits only; the loss {objective} needs teacher features, which need --online-teacher");
 
         using var teacher = OpenTeacher(options, objective.TeacherFeatures);
         var spec = options.Preprocess;
@@ -58,13 +60,14 @@ public static class DistillTrainer
         var train = InMemorySplit.Load(trainSet, preprocessor, trainIdx);
         var test = InMemorySplit.Load(testSet, preprocessor, [.. Enumerable.Range(0, Math.Min(testSet.Count, options.TestSamples ?? int.MaxValue))]);
         var agreeIdx = Subset(test.Count, options.AgreementSamples, options.Seed + 1).Order().ToArray();
+        var fpd = options.TeacherCache is null ? null : BatchBuilder.OpenCache(options, teacher.NumClasses, trainSet.Description, train);
 
         // Teacher targets: training views (cached mode) and the agreement subset of the test split.
         string teacherKey = TeacherKey(options, trainSet, spec);
         double teacherSeconds = 0;
         TeacherLogitCache? trainCache = null;
         int[] teacherRowsOfTrain = [];
-        if (mode == TeacherMode.Cached && objective.NeedsTeacher)
+        if (mode == TeacherMode.Cached && objective.NeedsTeacher && fpd is null)
         {
             int views = options.TeacherFlipViews ? 2 : 1;
             teacherRowsOfTrain = [.. Subset(train.Count, options.TeacherSamples, options.Seed + 2).Order()];
@@ -89,7 +92,7 @@ public static class DistillTrainer
                 throw new EdgeException($"student {options.Student} takes [{config.InChannels}, {config.ImageSize}, {config.ImageSize}] but the preprocessing produces [{spec.Channels}, {spec.Height}, {spec.Width}]; pick a student preset for this input size");
             if (options.Init is not null) SavedStudent.LoadWeightsInto(model, SavedStudent.WeightsPath(options.Init));
             model.to(device);
-            var result = Train(options, model, objective, mode, teacher, train, test, trainCache, teacherRowsOfTrain, testCache, agreeIdx,
+            var result = Train(options, model, objective, mode, teacher, train, test, new BatchBuilder(options, train, teacher.NumClasses, trainCache, teacherRowsOfTrain, fpd), testCache, agreeIdx,
                 device, outDir, progress, cancel);
             var last = result.Count > 0 ? result[^1] : null;
             string weights = Path.Combine(outDir, WeightsFile), configPath = Path.Combine(outDir, ConfigFile);
@@ -102,7 +105,7 @@ public static class DistillTrainer
                 objective.ToString(), teacher.Description);
             JsonFiles.Write(Path.Combine(outDir, RunFile), new RunSummary(options.Student, model.ParameterCount, objective.ToString(),
                 teacher.Description, options.Epochs, summary.TestTop1, summary.TeacherAgreement, teacherTop1, ips, teacherSeconds,
-                summary.TotalSeconds, mode.ToString().ToLowerInvariant(), options.TeacherSamples, options.Seed));
+                summary.TotalSeconds, fpd is null ? mode.ToString().ToLowerInvariant() : "fpd-cache", options.TeacherSamples, options.Seed));
             return summary;
         }
         catch
@@ -117,15 +120,11 @@ public static class DistillTrainer
         double TotalSeconds, string TeacherMode, int? TeacherSamples, int Seed);
 
     private static List<EpochMetrics> Train(DistillOptions o, StudentModel model, WeightedLoss objective, TeacherMode mode, ITeacher teacher,
-        InMemorySplit train, InMemorySplit test, TeacherLogitCache? trainCache, int[] teacherRows, TeacherLogitCache testCache, int[] agreeIdx,
+        InMemorySplit train, InMemorySplit test, BatchBuilder batchBuilder, TeacherLogitCache testCache, int[] agreeIdx,
         torch.Device device, string outDir, IProgressHost progress, CancellationToken cancel)
     {
         var spec = o.Preprocess;
         using var hooks = objective.StudentFeatures.Count > 0 ? new FeatureHooks(model, objective.StudentFeatures) : null;
-        var background = spec.Mean.Select((m, c) => -m / spec.Std[c]).ToArray();
-        var augment = new FlipTranslate(spec.Channels, spec.Height, spec.Width, background, o.Flip, o.MaxShift);
-        var hasTeacher = new bool[train.Count];
-        foreach (var r in teacherRows) hasTeacher[r] = true;
         long stepsPerEpoch = (train.Count + o.BatchSize - 1) / o.BatchSize;
         var schedule = new LearningRateSchedule(o.LearningRate, Math.Min(o.MinLearningRate, o.LearningRate),
             (long)Math.Round(o.WarmupEpochs * stepsPerEpoch), stepsPerEpoch * o.Epochs);
@@ -133,7 +132,7 @@ public static class DistillTrainer
 
         // Losses with parameters (a FitNet projector) build them on a first forward: do it before the optimizer.
         if (objective.StudentFeatures.Count > 0)
-            WarmUpLossParameters(o, model, objective, mode, teacher, train, trainCache, hasTeacher, augment, hooks!, device);
+            WarmUpLossParameters(o, model, objective, mode, teacher, train, batchBuilder, hooks!, device);
 
         var (optimizer, lrScales) = CreateOptimizer(model, objective, o);
         using var _optimizer = optimizer;
@@ -167,7 +166,7 @@ public static class DistillTrainer
             double lr = schedule.At(step);
             using (var bar = progress.Begin($"epoch {epoch}/{o.Epochs}", train.Count, "img"))
             {
-                var batches = Batches(order, o.BatchSize, b => BuildBatch(b, train, augment, o.Seed, epoch, trainCache, hasTeacher, o.TeacherFlipViews));
+                var batches = Batches(order, o.BatchSize, b => batchBuilder.Build(b, epoch));
                 foreach (var batch in batches)
                 {
                     cancel.ThrowIfCancellationRequested();
@@ -176,7 +175,7 @@ public static class DistillTrainer
                     using (var scope = torch.NewDisposeScope())
                     {
                         var x = torch.tensor(batch.Inputs, [batch.Count, spec.Channels, spec.Height, spec.Width]).to(device);
-                        var y = torch.tensor(batch.Labels).to(device);
+                        var y = (batch.SoftLabels is null ? torch.tensor(batch.Labels) : torch.tensor(batch.SoftLabels, [batch.Count, batch.Classes])).to(device);
                         optimizer.zero_grad();
                         var student = new DistillOutputs(model.call(x)) { Features = hooks?.Take() ?? new Dictionary<string, Tensor>() };
                         DistillOutputs? teacherOut = null;
@@ -187,7 +186,7 @@ public static class DistillTrainer
                                 teacherOut = TeacherTensors(teacher.Run(batch.Inputs, batch.Count), device);
                             else if (batch.TeacherRows.Length > 0)
                             {
-                                teacherOut = new DistillOutputs(torch.tensor(batch.TeacherLogits, [batch.TeacherRows.Length, train.Count == 0 ? 0 : trainCache!.Classes]).to(device));
+                                teacherOut = new DistillOutputs(torch.tensor(batch.TeacherLogits, [batch.TeacherRows.Length, batch.Classes]).to(device));
                                 rows = batch.TeacherRows.Length == batch.Count ? null : torch.tensor(batch.TeacherRows.Select(r => (long)r).ToArray()).to(device);
                             }
                         }
@@ -222,8 +221,6 @@ public static class DistillTrainer
         return metrics;
     }
 
-    private sealed record Batch(float[] Inputs, long[] Labels, int Count, int[] TeacherRows, float[] TeacherLogits);
-
     /// <summary>Builds batch b+1 on a worker while the trainer runs batch b.</summary>
     private static IEnumerable<Batch> Batches(int[] order, int batchSize, Func<int[], Batch> build)
     {
@@ -237,37 +234,6 @@ public static class DistillTrainer
             next = nb < count ? Task.Run(() => build(Slice(nb))) : null;
             yield return current;
         }
-    }
-
-    private static Batch BuildBatch(int[] indices, InMemorySplit train, FlipTranslate augment, int seed, int epoch,
-        TeacherLogitCache? cache, bool[] hasTeacher, bool flipViews)
-    {
-        int n = indices.Length, len = train.SampleLength;
-        var inputs = new float[n * len];
-        var labels = new long[n];
-        var flips = new bool[n];
-        for (int i = 0; i < n; i++)
-        {
-            int idx = indices[i];
-            var a = augment.Draw(SeededRng.SampleSeed(seed, epoch, idx));
-            flips[i] = a.Flip;
-            augment.Apply(train.Sample(idx), inputs.AsSpan(i * len, len), a);
-            labels[i] = train.Labels[idx];
-        }
-        if (cache is null) return new Batch(inputs, labels, n, [], []);
-        var rows = new List<int>(n);
-        for (int i = 0; i < n; i++) if (hasTeacher[indices[i]]) rows.Add(i);
-        int c = cache.Classes;
-        var logits = new float[rows.Count * c];
-        for (int r = 0; r < rows.Count; r++)
-        {
-            int i = rows[r];
-            // One view: the teacher's targets for the plain image stand in for its flip (a flip-trained teacher
-            // is close to flip-invariant). Two views: the flipped image has its own targets.
-            int view = flipViews && flips[i] ? 1 : 0;
-            cache.Get(indices[i], view).CopyTo(logits.AsSpan(r * c, c));
-        }
-        return new Batch(inputs, labels, n, [.. rows], logits);
     }
 
     private static (double Top1, double Agreement) Evaluate(StudentModel model, InMemorySplit test, TeacherLogitCache testCache, int[] agreeIdx,
@@ -339,10 +305,10 @@ public static class DistillTrainer
         };
 
     private static void WarmUpLossParameters(DistillOptions o, StudentModel model, WeightedLoss objective, TeacherMode mode, ITeacher teacher,
-        InMemorySplit train, TeacherLogitCache? cache, bool[] hasTeacher, FlipTranslate augment, FeatureHooks hooks, torch.Device device)
+        InMemorySplit train, BatchBuilder batchBuilder, FeatureHooks hooks, torch.Device device)
     {
         int n = Math.Min(Math.Min(o.BatchSize, train.Count), 8);
-        var batch = BuildBatch([.. Enumerable.Range(0, n)], train, augment, o.Seed, 0, cache, hasTeacher, o.TeacherFlipViews);
+        var batch = batchBuilder.Build([.. Enumerable.Range(0, n)], 0);
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         var spec = o.Preprocess;
@@ -359,7 +325,7 @@ public static class DistillTrainer
         return (torch.optim.AdamW(groups.Groups, lr: o.LearningRate, weight_decay: o.WeightDecay), groups.Scales);
     }
 
-    private static ITeacher OpenTeacher(DistillOptions o, IReadOnlyList<string> features)
+    internal static ITeacher OpenTeacher(DistillOptions o, IReadOnlyList<string> features)
     {
         var context = new TeacherContext { Threads = o.Threads, Features = features, Device = TorchDevices.Resolve(o.Device), Remote = o.RemoteTeacher };
         if (o.Teachers.Count == 1) return TeacherRegistry.Open(o.Teachers[0], context);
@@ -383,7 +349,8 @@ public static class DistillTrainer
 
     private static string Fingerprint(DistillOptions o, WeightedLoss objective, ITeacher teacher) =>
         $"{o.Student} epochs={o.Epochs} batch={o.BatchSize} lr={o.LearningRate} wd={o.WeightDecay} warmup={o.WarmupEpochs} seed={o.Seed} loss={objective} teacher={teacher.Description} train={o.TrainSamples?.ToString() ?? "all"} teacher-samples={o.TeacherSamples?.ToString() ?? "all"}"
-        + (o.LayerDecay is { } ld ? $" layer-decay={ld}" : "") + (o.Ema is { } ema ? $" ema={ema}{(o.EmaWarmup ? "" : " no-warmup")}" : "") + (o.Init is { } init ? $" init={init}" : "");
+        + (o.LayerDecay is { } ld ? $" layer-decay={ld}" : "") + (o.Ema is { } ema ? $" ema={ema}{(o.EmaWarmup ? "" : " no-warmup")}" : "") + (o.Init is { } init ? $" init={init}" : "")
+        + (o.Augment is null ? "" : $" augment={o.Augment}") + (o.TeacherCache is null ? "" : $" teacher-cache={Path.GetFullPath(o.TeacherCache)}");
 
     private static void WriteMetrics(string path, IReadOnlyList<EpochMetrics> metrics) =>
         AtomicFile.WriteAllText(path, string.Concat(metrics.Select(m => System.Text.Json.JsonSerializer.Serialize(m, JsonLine) + "\n")));
