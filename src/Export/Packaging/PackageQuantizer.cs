@@ -79,7 +79,7 @@ public static class PackageQuantizer
                 report = auto.Search.Report;
                 quantize = auto.Options;
                 keptBySearch = [.. auto.Search.Layers.Where(l => l.KeptInFloat).Select(l => $"{l.Node} (speed: float is x{l.CostRatio:0.00} the int8 cost)")];
-                autoNote = $"auto → {auto.Chosen} ({string.Join(", ", auto.Candidates.Select(c => $"{c.Name} x{c.CostRatio:0.00} of fp32 time"))}); {auto.Search.KeptInFloat.Count} layer(s) kept in float by the speed search";
+                autoNote = $"auto → {auto.Chosen} ({string.Join(", ", auto.Candidates.Select(c => c.WithinBudget ? $"{c.Name} x{c.CostRatio:0.00} of fp32 time, top-1 {100 * c.Metric:0.00}%" : $"{c.Name} over the accuracy budget (top-1 {100 * c.Metric:0.00}% vs fp32 {100 * auto.FloatMetric:0.00}% on held-out train images)"))}); {auto.Search.KeptInFloat.Count} layer(s) kept in float by the speed search";
             }
             else if (options.AccuracyBudgetPoints is { } budget)
             {
