@@ -28,6 +28,8 @@ public sealed record QuantizePackageOptions
     /// <summary>When set, keep the most sensitive layers in float until top-1 (on held-out train images) is within this many points of fp32.</summary>
     public double? AccuracyBudgetPoints { get; init; }
     public int SensitivitySamples { get; init; } = 2000;
+    /// <summary>Auto mode: the speed search keeps a layer float only while the file stays at most this fraction of fp32.</summary>
+    public double? MaxSizeRatio { get; init; }
     public string? Name { get; init; }
 }
 
@@ -75,7 +77,8 @@ public static class PackageQuantizer
                 var probeData = calibration.Batches().First();
                 using var probe = new OrtSpeedProbe(probeData, [spec.Channels, spec.Height, spec.Width]);
                 var auto = AutoQuantizer.Run(source.ModelPath, tmp, options.Quantize, calibration, probe,
-                    path => Top1(path, evalSet.Data, evalSet.Labels, spec), (options.AccuracyBudgetPoints ?? 0.3) / 100.0);
+                    path => Top1(path, evalSet.Data, evalSet.Labels, spec), (options.AccuracyBudgetPoints ?? 0.3) / 100.0,
+                    search: new SpeedSearchOptions { MaxSizeRatio = options.MaxSizeRatio });
                 report = auto.Search.Report;
                 quantize = auto.Options;
                 keptBySearch = [.. auto.Search.Layers.Where(l => l.KeptInFloat).Select(l => $"{l.Node} (speed: float is x{l.CostRatio:0.00} the int8 cost)")];

@@ -150,6 +150,21 @@ public sealed class SpeedAndFusionTests : IDisposable
     }
 
     [Fact]
+    public void Speed_search_leaves_a_slow_layer_int8_when_float_would_break_the_size_budget()
+    {
+        string input = TwoConvs();
+        var model = ModelFile.Load(input);
+        var convs = model.Graph.Node.Where(n => n.OpType == "Conv").Select(n => n.Name).ToArray();
+        var ranges = Edge.Export.Quantize.Calibration.RangeCollector.Collect(model, Calibration([3, 8, 8]), new());
+        using var probe = new FakeProbe(new() { [convs[0]] = 3, [convs[1]] = 3 });
+        // Any float conv pushes this tiny model far above 1% of its fp32 size.
+        var result = SpeedSearch.Run(input, Path.Combine(_dir, "out.onnx"), new QuantizeOptions(), ranges, probe, new SpeedSearchOptions { Repeats = 1, MaxSizeRatio = 0.01 });
+        Assert.Empty(result.KeptInFloat);
+        Assert.All(result.Layers, l => Assert.True(double.IsNaN(l.CostRatio)));
+        Assert.Equal(0, probe.Calls);
+    }
+
+    [Fact]
     public void Speed_search_keeps_everything_int8_when_int8_is_faster()
     {
         string input = TwoConvs();

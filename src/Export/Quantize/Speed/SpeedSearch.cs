@@ -21,8 +21,15 @@ public sealed record SpeedSearchOptions
     /// <summary>Op types of the quantized nodes whose float form is tried (the ones with weights, where int8 can lose).</summary>
     public IReadOnlyList<string> CandidateOpTypes { get; init; } = ["Conv", "MatMul", "Gemm"];
 
+    /// <summary>
+    /// Largest output/input file size ratio a float layer may bring the model to (null: no limit). Putting a layer
+    /// back in float makes the file bigger; with a limit, speed is bought only while the size budget holds.
+    /// </summary>
+    public double? MaxSizeRatio { get; init; }
+
     public void Validate()
     {
+        if (MaxSizeRatio is { } r && !(r > 0)) throw new EdgeException($"speed search max size ratio must be > 0, got {r}");
         if (Repeats < 1) throw new EdgeException($"speed search repeats must be ≥ 1, got {Repeats}");
         if (!(MinGain >= 0 && MinGain < 1)) throw new EdgeException($"speed search min gain must be in [0, 1), got {MinGain}");
         if (!(Batch1Weight >= 0 && Batch1Weight <= 1)) throw new EdgeException($"speed search batch-1 weight must be in [0, 1], got {Batch1Weight}");
@@ -66,9 +73,19 @@ public static class SpeedSearch
             string best = Build(kept, out var baseReport);
             var candidates = baseReport.Quantized.Where(q => search.CandidateOpTypes.Contains(q.OpType)).ToArray();
             var layers = new List<LayerSpeed>();
+            long inputBytes = new FileInfo(inputPath).Length;
             foreach (var c in candidates)
             {
                 string trial = Build([.. kept, c.Name], out _);
+                double sizeRatio = (double)new FileInfo(trial).Length / inputBytes;
+                if (search.MaxSizeRatio is { } maxSize && sizeRatio > maxSize)
+                {
+                    // Not timed: whatever it gains, this float layer would break the size budget.
+                    layers.Add(new LayerSpeed(c.Name, c.OpType, double.NaN, false));
+                    log?.Invoke($"{c.Name} ({c.OpType}) in float: size {sizeRatio:P0} of fp32 > {maxSize:P0}, stays int8");
+                    File.Delete(trial);
+                    continue;
+                }
                 double ratio = CostRatio(probe, best, trial, search);
                 measurements += 2 * search.Repeats;
                 bool keep = ratio < 1 - search.MinGain;
