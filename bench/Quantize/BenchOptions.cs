@@ -15,6 +15,8 @@ internal sealed record BenchOptions
     public int ThroughputRuns { get; init; } = 3;
     /// <summary>Timing rounds; each times every variant once, interleaved.</summary>
     public int Rounds { get; init; } = 8;
+    /// <summary>Profile each variant (ONNX Runtime's profiler, per-op time) instead of the timing table.</summary>
+    public bool Profile { get; init; }
     public string[] Variants { get; init; } = ["fp32", "qop-minmax", "qdq-minmax", "qop-percentile", "qop-entropy", "dynamic"];
 
     public static BenchOptions Parse(string[] args)
@@ -35,8 +37,9 @@ internal sealed record BenchOptions
                 "--latency-runs" => o with { LatencyRuns = int.Parse(Next()) },
                 "--throughput-runs" => o with { ThroughputRuns = int.Parse(Next()) },
                 "--rounds" => o with { Rounds = int.Parse(Next()) },
+                "--profile" => o with { Profile = true },
                 "--variants" => o with { Variants = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                _ => throw new ArgumentException($"unknown option {args[i]}; options: --model --student --data --out --test-count --calibration-count --threads --latency-runs --throughput-runs --rounds --variants"),
+                _ => throw new ArgumentException($"unknown option {args[i]}; options: --model --student --data --out --test-count --calibration-count --threads --latency-runs --throughput-runs --rounds --variants --profile"),
             };
         }
         return o;

@@ -4,7 +4,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace Edge.Bench.Quantize;
 
 /// <summary>Top-1 accuracy, batch-1 latency and batch-64 throughput of one ONNX model under ONNX Runtime CPU.</summary>
-internal sealed record Measurement(string Variant, long Bytes, double Top1, double Agreement, double Batch1Ms, double Batch64ImgPerSec);
+internal sealed record Measurement(string Variant, long Bytes, double Top1, double Agreement, double Batch1Ms, double Batch64ImgPerSec, double Batch1BestMs, double Batch64BestImgPerSec);
 
 internal static class ModelMeasure
 {

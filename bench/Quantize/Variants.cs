@@ -1,12 +1,13 @@
 using Edge.Export.Quantize;
 using Edge.Export.Quantize.Calibration;
+using Edge.Export.Quantize.Graph;
 
 namespace Edge.Bench.Quantize;
 
 /// <summary>Named quantizer configurations the benchmark compares.</summary>
 internal static class Variants
 {
-    public static bool NeedsCalibration(string variant) => variant != "dynamic";
+    public static bool NeedsCalibration(string variant) => !variant.StartsWith("dynamic", StringComparison.Ordinal) && variant != "fp32-fused";
 
     public static QuantizeOptions Options(string variant) => variant switch
     {
@@ -19,6 +20,12 @@ internal static class Variants
         "qop-pertensor" => new() { Mode = QuantizationMode.StaticQOperator, PerChannel = false },
         "qop-linear" => new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["MatMul", "Gemm"] },
         "qop-convonly" => new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["Conv", "Relu"] },
+        "fp32-attn" => new() { Mode = QuantizationMode.Dynamic, OpTypes = [], FuseAttention = AttentionForm.Attention },
+        "dynamic-attn" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.Attention },
+        "fp32-fused" => new() { Mode = QuantizationMode.Dynamic, OpTypes = [], FuseAttention = AttentionForm.MultiHeadAttention },
+        "dynamic-fused" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention },
+        "qop-linear-fused" => new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["MatMul", "Gemm"], FuseAttention = AttentionForm.MultiHeadAttention },
+        "qop-fused" => new() { Mode = QuantizationMode.StaticQOperator, FuseAttention = AttentionForm.MultiHeadAttention },
         "dynamic" => new() { Mode = QuantizationMode.Dynamic },
         "dynamic-conv" => new() { Mode = QuantizationMode.Dynamic, DynamicConv = true },
         _ => throw new ArgumentException($"unknown variant {variant}; known: qop-minmax, qdq-minmax, qop-percentile, qdq-percentile, qop-entropy, qop-s8s8, qop-pertensor, qop-linear, qop-convonly, dynamic, dynamic-conv"),

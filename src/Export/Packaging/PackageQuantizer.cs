@@ -10,6 +10,7 @@ using Edge.Export.Quantize;
 using Edge.Export.Quantize.Calibration;
 using Edge.Export.Quantize.Fp16;
 using Edge.Export.Quantize.Sensitivity;
+using Edge.Export.Quantize.Speed;
 
 namespace Edge.Export.Packaging;
 
@@ -27,6 +28,8 @@ public sealed record QuantizePackageOptions
     /// <summary>When set, keep the most sensitive layers in float until top-1 (on held-out train images) is within this many points of fp32.</summary>
     public double? AccuracyBudgetPoints { get; init; }
     public int SensitivitySamples { get; init; } = 2000;
+    /// <summary>Auto mode: the speed search keeps a layer float only while the file stays at most this fraction of fp32.</summary>
+    public double? MaxSizeRatio { get; init; }
     public string? Name { get; init; }
 }
 
@@ -61,17 +64,34 @@ public static class PackageQuantizer
                 return new QuantizePackageResult(fp16, null, "fp16 weights and activations, float32 inputs/outputs");
             }
 
+            string? autoNote = null;
             var calibration = CalibrationFrom(options, spec);
             QuantizeReport report;
             IReadOnlyList<string> keptBySearch = [];
-            if (options.AccuracyBudgetPoints is { } budget)
+            var quantize = options.Quantize;
+            if (options.Quantize.Mode == QuantizationMode.Auto)
+            {
+                using var step = progress.Begin("auto: measure int8 forms + per-layer speed search", 1, "searches");
+                var evalSet = EvaluationSet(options, spec);
+                // Timing inputs: real calibration images, so activations have realistic ranges and sparsity.
+                var probeData = calibration.Batches().First();
+                using var probe = new OrtSpeedProbe(probeData, [spec.Channels, spec.Height, spec.Width]);
+                var auto = AutoQuantizer.Run(source.ModelPath, tmp, options.Quantize, calibration, probe,
+                    path => Top1(path, evalSet.Data, evalSet.Labels, spec), (options.AccuracyBudgetPoints ?? 0.3) / 100.0,
+                    search: new SpeedSearchOptions { MaxSizeRatio = options.MaxSizeRatio });
+                report = auto.Search.Report;
+                quantize = auto.Options;
+                keptBySearch = [.. auto.Search.Layers.Where(l => l.KeptInFloat).Select(l => $"{l.Node} (speed: float is x{l.CostRatio:0.00} the int8 cost)")];
+                autoNote = $"auto → {auto.Chosen} ({string.Join(", ", auto.Candidates.Select(c => c.WithinBudget ? $"{c.Name} x{c.CostRatio:0.00} of fp32 time, top-1 {100 * c.Metric:0.00}%" : $"{c.Name} over the accuracy budget (top-1 {100 * c.Metric:0.00}% vs fp32 {100 * auto.FloatMetric:0.00}% on held-out train images)"))}); {auto.Search.KeptInFloat.Count} layer(s) kept in float by the speed search";
+            }
+            else if (options.AccuracyBudgetPoints is { } budget)
             {
                 using var step = progress.Begin("sensitivity search", 1, "searches");
                 var evalSet = EvaluationSet(options, spec);
                 var result = SensitivitySearch.Run(source.ModelPath, tmp, options.Quantize, calibration,
                     path => Top1(path, evalSet.Data, evalSet.Labels, spec), new SensitivityOptions { MaxDrop = budget / 100.0 });
                 report = result.Report;
-                keptBySearch = result.KeptInFloat;
+                keptBySearch = [.. result.KeptInFloat.Select(k => $"{k} (sensitivity)")];
             }
             else
             {
@@ -83,13 +103,14 @@ public static class PackageQuantizer
             {
                 Name = name, Precision = "int8", ModelSha256 = null, CreatedUtc = null, Gate = null,
                 Quantization = new QuantizationInfo(
-                    options.Quantize.Mode.ToString(), $"{options.Quantize.ActivationType}/{options.Quantize.WeightType}{(options.Quantize.PerChannel ? " per-channel" : "")}",
-                    options.Quantize.IsStatic ? options.Quantize.Calibration.Method.ToString() : null,
-                    options.Quantize.IsStatic ? options.CalibrationSamples : 0,
-                    [.. report.KeptInFloat.Select(f => $"{f.Name} ({f.OpType}: {f.Reason})").Take(64), .. keptBySearch.Select(k => $"{k} (sensitivity)")],
+                    (options.Quantize.Mode == QuantizationMode.Auto ? "Auto→" : "") + quantize.Mode + (report.FusedAttention > 0 ? $" + {report.FusedAttention} fused attention" : ""),
+                    $"{quantize.ActivationType}/{quantize.WeightType}{(quantize.PerChannel ? " per-channel" : "")}",
+                    quantize.IsStatic ? quantize.Calibration.Method.ToString() : null,
+                    quantize.IsStatic ? options.CalibrationSamples : 0,
+                    [.. keptBySearch, .. report.KeptInFloat.Select(f => $"{f.Name} ({f.OpType}: {f.Reason})").Take(64)],
                     report.Quantized.Count, source.Manifest.ModelSha256),
             });
-            return new QuantizePackageResult(package, report, report.ToString());
+            return new QuantizePackageResult(package, report, autoNote is null ? report.ToString() : report + "\n" + autoNote);
         }
         finally
         {

@@ -47,8 +47,11 @@ public static class OnnxQuantizer
     public static (ModelProto Model, QuantizeReport Report) QuantizeModel(ModelProto source, QuantizeOptions options, TensorRangeSet? ranges, OpQuantizerRegistry? registry = null)
     {
         options.Validate();
+        if (options.Mode == QuantizationMode.Auto)
+            throw new EdgeException("Auto mode is resolved by measuring (Speed.AutoQuantizer); pick Dynamic, StaticQdq or StaticQOperator here");
         registry ??= OpQuantizerRegistry.CreateDefault();
         var model = source.Clone();
+        int fusedAttention = options.FuseAttention is { } form ? AttentionFusion.Apply(model, form) : 0;
         var graph = model.Graph;
         for (int i = 0; i < graph.Node.Count; i++)
             if (string.IsNullOrEmpty(graph.Node[i].Name)) graph.Node[i].Name = $"{graph.Node[i].OpType}_{i}";
@@ -95,6 +98,7 @@ public static class OnnxQuantizer
             PerChannel = options.PerChannel,
             CalibrationMethod = ranges?.Method.ToString(),
             CalibrationSamples = ranges?.Samples ?? 0,
+            FusedAttention = fusedAttention,
             Quantized = quantized,
             KeptInFloat = kept,
             ActivationScales = ScaleSummary.Of(ctx.ActivationScales),

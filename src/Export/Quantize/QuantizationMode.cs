@@ -8,4 +8,9 @@ public enum QuantizationMode
     StaticQdq,
     /// <summary>Static int8 as explicit integer ops (QLinearConv, QLinearMatMul, QGemm, QLinearAdd, ...).</summary>
     StaticQOperator,
+    /// <summary>
+    /// Chosen by measurement (<see cref="Speed.AutoQuantizer"/>): the fastest of the forms above within the accuracy
+    /// budget, then a per-layer speed search. Not a form of its own: <see cref="OnnxQuantizer"/> refuses it.
+    /// </summary>
+    Auto,
 }

@@ -10,6 +10,8 @@ public sealed record QuantizeReport
     /// <summary>Null for dynamic quantization.</summary>
     public string? CalibrationMethod { get; init; }
     public int CalibrationSamples { get; init; }
+    /// <summary>Attention subgraphs replaced by one com.microsoft Attention node (<see cref="QuantizeOptions.FuseAttention"/>).</summary>
+    public int FusedAttention { get; init; }
     public required IReadOnlyList<QuantizedNode> Quantized { get; init; }
     public required IReadOnlyList<FloatNode> KeptInFloat { get; init; }
     public required ScaleSummary ActivationScales { get; init; }
@@ -22,7 +24,7 @@ public sealed record QuantizeReport
     public override string ToString() =>
         $"{Mode} ({ActivationType} act / {WeightType} weight{(PerChannel ? ", per-channel" : "")}"
         + (CalibrationMethod is null ? "" : $", {CalibrationMethod} over {CalibrationSamples} samples")
-        + $"): {Quantized.Count} nodes quantized, {KeptInFloat.Count} kept in float; {InputBytes / 1e6:0.00} MB → {OutputBytes / 1e6:0.00} MB ({SizeRatio:P0})";
+        + $"): {Quantized.Count} nodes quantized{(FusedAttention > 0 ? $", {FusedAttention} attention blocks fused" : "")}, {KeptInFloat.Count} kept in float; {InputBytes / 1e6:0.00} MB → {OutputBytes / 1e6:0.00} MB ({SizeRatio:P0})";
 }
 
 /// <summary>A node now running in int8, and the kernel it became (QLinearConv, QGemm, fused, ...).</summary>
