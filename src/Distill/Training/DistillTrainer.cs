@@ -7,6 +7,7 @@ using Edge.Core.Preprocessing;
 using Edge.Core.Progress;
 using Edge.Distill.Augment;
 using Edge.Distill.Cache;
+using Edge.Distill.Data;
 using Edge.Distill.Device;
 using Edge.Distill.Losses;
 using Edge.Distill.Models;
@@ -134,7 +135,10 @@ public static class DistillTrainer
         if (objective.StudentFeatures.Count > 0)
             WarmUpLossParameters(o, model, objective, mode, teacher, train, trainCache, hasTeacher, augment, hooks!, device);
 
-        using var optimizer = CreateOptimizer(model, objective, o);
+        // Mixed precision converts the model and gives the optimizer float32 masters; the split may move to the device.
+        using var precision = new MixedPrecision(o.Precision, model, objective.Parameters);
+        using var resident = TrainingData.Select(o, mode == TeacherMode.Online && objective.NeedsTeacher, train, trainCache, hasTeacher, background, device);
+        using var optimizer = CreateOptimizer(model, objective, o, precision);
         var metrics = new List<EpochMetrics>();
         int startEpoch = 1;
         long step = 0;
@@ -145,6 +149,7 @@ public static class DistillTrainer
             if (state.Fingerprint != fingerprint)
                 throw new EdgeException($"{ckpt} was written by a run with other settings ({state.Fingerprint}); resume with the same options, or drop --resume to start over (this run: {fingerprint})");
             state = Checkpoint.Load(ckpt, model, optimizer, objective.Parameters);
+            precision.ReloadMasters();
             metrics.AddRange(state.Metrics);
             startEpoch = state.Epoch + 1;
             step = state.Step;
@@ -158,12 +163,15 @@ public static class DistillTrainer
             model.train();
             var order = Enumerable.Range(0, train.Count).ToArray();
             new Random(unchecked(o.Seed * 7919 + epoch)).Shuffle(order);
-            double lossSum = 0;
+            using var meter = new LossMeter(device, o.LossReadEvery);
             long seen = 0;
+            int batchNo = 0;
             double lr = schedule.At(step);
             using (var bar = progress.Begin($"epoch {epoch}/{o.Epochs}", train.Count, "img"))
             {
-                var batches = Batches(order, o.BatchSize, b => BuildBatch(b, train, augment, o.Seed, epoch, trainCache, hasTeacher, o.TeacherFlipViews));
+                IEnumerable<Batch?> batches = resident is null
+                    ? Batches(order, o.BatchSize, b => BuildBatch(b, train, augment, o.Seed, epoch, trainCache, hasTeacher, o.TeacherFlipViews))
+                    : Enumerable.Repeat<Batch?>(null, resident.BeginEpoch(order, o.Seed, epoch, o.BatchSize));
                 foreach (var batch in batches)
                 {
                     cancel.ThrowIfCancellationRequested();
@@ -171,40 +179,32 @@ public static class DistillTrainer
                     foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
                     using (var scope = torch.NewDisposeScope())
                     {
-                        var x = torch.tensor(batch.Inputs, [batch.Count, spec.Channels, spec.Height, spec.Width]).to(device);
-                        var y = torch.tensor(batch.Labels).to(device);
+                        var (x, y, teacherLogits, rows, count) = batch is null ? resident!.Batch(batchNo) : HostBatch(batch, spec, trainCache, device);
                         optimizer.zero_grad();
-                        var student = new DistillOutputs(model.call(x)) { Features = hooks?.Take() ?? new Dictionary<string, Tensor>() };
+                        var student = new DistillOutputs(model.call(x)) { Features = precision.Float(hooks?.Take()) };
                         DistillOutputs? teacherOut = null;
-                        Tensor? rows = null;
                         if (objective.NeedsTeacher)
                         {
                             if (mode == TeacherMode.Online)
-                                teacherOut = TeacherTensors(teacher.Run(batch.Inputs, batch.Count), device);
-                            else if (batch.TeacherRows.Length > 0)
-                            {
-                                teacherOut = new DistillOutputs(torch.tensor(batch.TeacherLogits, [batch.TeacherRows.Length, train.Count == 0 ? 0 : trainCache!.Classes]).to(device));
-                                rows = batch.TeacherRows.Length == batch.Count ? null : torch.tensor(batch.TeacherRows.Select(r => (long)r).ToArray()).to(device);
-                            }
+                                teacherOut = TeacherTensors(teacher.Run(batch!.Inputs, batch.Count), device);
+                            else if (teacherLogits is not null)
+                                teacherOut = new DistillOutputs(teacherLogits);
                         }
                         var loss = objective.Compute(student, teacherOut, y, rows);
-                        loss.backward();
-                        if (o.ClipNorm > 0)
-                            nn.utils.clip_grad_norm_(optimizer.parameters(), o.ClipNorm);
-                        optimizer.step();
-                        double value = loss.item<float>();
-                        if (!double.IsFinite(value))
-                            throw new EdgeException($"the loss became {value} at epoch {epoch}, step {step}; lower --lr (now {o.LearningRate}) or raise --warmup-epochs");
-                        lossSum += value * batch.Count;
+                        // No loss.item() here: the loss is summed on the device and read every LossReadEvery steps.
+                        if (precision.Step(loss, optimizer, o.ClipNorm)) meter.Add(loss, count);
+                        seen += count;
                     }
-                    seen += batch.Count;
                     step++;
-                    bar.Report(seen, train.Count, $"loss {lossSum / seen:F3}  lr {lr:0.###e0}");
+                    batchNo++;
+                    if (meter.Due) meter.Read(epoch, step, lr);
+                    bar.Report(seen, train.Count, double.IsNaN(meter.Mean) ? $"lr {lr:0.###e0}" : $"loss {meter.Mean:F3}  lr {lr:0.###e0}");
                 }
             }
+            double trainLoss = meter.Read(epoch, step, lr);
             double trainSeconds = clock.Elapsed.TotalSeconds;
             var (top1, agreement) = Evaluate(model, test, testCache, agreeIdx, o.BatchSize * 4, device, progress, epoch, o.Epochs);
-            metrics.Add(new EpochMetrics(epoch, lossSum / Math.Max(1, seen), seen / trainSeconds, top1, agreement, lr, clock.Elapsed.TotalSeconds));
+            metrics.Add(new EpochMetrics(epoch, double.IsNaN(trainLoss) ? 0 : trainLoss, seen / trainSeconds, top1, agreement, lr, clock.Elapsed.TotalSeconds));
 
             // Checkpoint first (atomic), then the files derived from it: a crash in between loses nothing.
             Checkpoint.Save(ckpt, new CheckpointState(epoch, step, fingerprint, metrics), model, optimizer, objective.Parameters);
@@ -213,10 +213,22 @@ public static class DistillTrainer
         }
         if (startEpoch > o.Epochs && metrics.Count > 0)
             WriteMetrics(Path.Combine(outDir, MetricsFile), metrics);
+        precision.RestoreFloat32(); // saved weights and export are float32 (the masters)
         return metrics;
     }
 
     private sealed record Batch(float[] Inputs, long[] Labels, int Count, int[] TeacherRows, float[] TeacherLogits);
+
+    /// <summary>A host batch as device tensors (in the caller's dispose scope): the same shape as a device-resident batch.</summary>
+    private static DeviceBatch HostBatch(Batch batch, PreprocessSpec spec, TeacherLogitCache? cache, torch.Device device)
+    {
+        var x = torch.tensor(batch.Inputs, [batch.Count, spec.Channels, spec.Height, spec.Width]).to(device);
+        var y = torch.tensor(batch.Labels).to(device);
+        if (batch.TeacherRows.Length == 0) return new DeviceBatch(x, y, null, null, batch.Count);
+        var logits = torch.tensor(batch.TeacherLogits, [batch.TeacherRows.Length, cache!.Classes]).to(device);
+        var rows = batch.TeacherRows.Length == batch.Count ? null : torch.tensor(batch.TeacherRows.Select(r => (long)r).ToArray()).to(device);
+        return new DeviceBatch(x, y, logits, rows, batch.Count);
+    }
 
     /// <summary>Builds batch b+1 on a worker while the trainer runs batch b.</summary>
     private static IEnumerable<Batch> Batches(int[] order, int batchSize, Func<int[], Batch> build)
@@ -346,13 +358,13 @@ public static class DistillTrainer
         objective.Compute(student, t, torch.tensor(batch.Labels).to(device));
     }
 
-    private static AdamW CreateOptimizer(StudentModel model, WeightedLoss objective, DistillOptions o)
+    private static AdamW CreateOptimizer(StudentModel model, WeightedLoss objective, DistillOptions o, MixedPrecision precision)
     {
         // timm's recipe: no weight decay on norms, biases and TinyViT's attention biases.
         var named = model.named_parameters().ToArray();
-        var decay = named.Where(p => p.parameter.dim() >= 2 && !p.name.Contains("attention_biases")).Select(p => p.parameter)
+        var decay = named.Where(p => p.parameter.dim() >= 2 && !p.name.Contains("attention_biases")).Select(p => precision.OptimizerParameter(p.name, p.parameter))
             .Concat(objective.Parameters).ToArray();
-        var noDecay = named.Where(p => !(p.parameter.dim() >= 2 && !p.name.Contains("attention_biases"))).Select(p => p.parameter).ToArray();
+        var noDecay = named.Where(p => !(p.parameter.dim() >= 2 && !p.name.Contains("attention_biases"))).Select(p => precision.OptimizerParameter(p.name, p.parameter)).ToArray();
         var groups = new List<AdamW.ParamGroup> { new(decay, lr: o.LearningRate, weight_decay: o.WeightDecay) };
         if (noDecay.Length > 0) groups.Add(new AdamW.ParamGroup(noDecay, lr: o.LearningRate, weight_decay: 0));
         return torch.optim.AdamW(groups, lr: o.LearningRate, weight_decay: o.WeightDecay);
@@ -380,7 +392,8 @@ public static class DistillTrainer
         + $"|{train.Description}|{spec}";
 
     private static string Fingerprint(DistillOptions o, WeightedLoss objective, ITeacher teacher) =>
-        $"{o.Student} epochs={o.Epochs} batch={o.BatchSize} lr={o.LearningRate} wd={o.WeightDecay} warmup={o.WarmupEpochs} seed={o.Seed} loss={objective} teacher={teacher.Description} train={o.TrainSamples?.ToString() ?? "all"} teacher-samples={o.TeacherSamples?.ToString() ?? "all"}";
+        $"{o.Student} epochs={o.Epochs} batch={o.BatchSize} lr={o.LearningRate} wd={o.WeightDecay} warmup={o.WarmupEpochs} seed={o.Seed} loss={objective} teacher={teacher.Description} train={o.TrainSamples?.ToString() ?? "all"} teacher-samples={o.TeacherSamples?.ToString() ?? "all"}"
+        + (o.Precision == TrainingPrecision.Fp32 ? "" : $" precision={TrainingPrecisions.Name(o.Precision)}");
 
     private static void WriteMetrics(string path, IReadOnlyList<EpochMetrics> metrics) =>
         AtomicFile.WriteAllText(path, string.Concat(metrics.Select(m => System.Text.Json.JsonSerializer.Serialize(m, JsonLine) + "\n")));
