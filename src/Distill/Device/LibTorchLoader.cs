@@ -8,12 +8,14 @@ namespace Edge.Distill.Device;
 /// <summary>
 /// Makes TorchSharp run on a libtorch from outside the application folder (a PyTorch installation's torch/lib).
 ///
-/// Why not just LD_LIBRARY_PATH: TorchSharp loads its backend with <c>NativeLibrary.TryLoad("torch_cpu", assembly)</c>,
-/// and .NET probes the application folder before the loader's search path, so a build that carries the NuGet
-/// libtorch-cpu would map that copy — a second libtorch_cpu.so next to PyTorch's, each registering its operators.
-/// Instead we load the external libraries by full path first (their sonames then satisfy every later DT_NEEDED,
-/// including libLibTorchSharp.so's), and tell TorchSharp its backend is loaded so it never probes the application
-/// folder. This must run before the first TorchSharp native call; a libtorch already mapped from elsewhere is an error.
+/// TorchSharp loads its backend with <c>NativeLibrary.TryLoad("torch_cpu", assembly)</c> from its type initializer,
+/// and .NET probes the application folder before anything else, so an application folder that carries the NuGet
+/// libtorch-cpu maps that copy next to the external one: two libtorch_cpu.so in one process abort on duplicate
+/// operator registrations (seen on CPU with a copied libtorch: "Tried to register multiple backend fallbacks").
+/// An external libtorch is therefore used only by an application without its own copy (the GPU bundle,
+/// <c>-p:EdgeNoLibTorch=true</c>): we load its libraries by full path first, and every later lookup by name —
+/// TorchSharp's TryLoad("torch_cpu"/"torch_cuda") and libLibTorchSharp.so's DT_NEEDED entries — resolves to them
+/// through their sonames. The start script also puts the folder on LD_LIBRARY_PATH for what libtorch loads later.
 /// </summary>
 public static class LibTorchLoader
 {
@@ -34,6 +36,9 @@ public static class LibTorchLoader
                 if (SameFolder(Active.Folder, location.Folder)) return;
                 throw new EdgeException($"libtorch from {Active.Folder} is already loaded in this process; cannot switch to {location.Folder}");
             }
+            if (BundledLibTorchFolder() is { } bundled && !SameLibrary(Path.Combine(bundled, "libtorch_cpu.so"), Path.Combine(location.Folder, "libtorch_cpu.so")))
+                throw new EdgeException($"this edge build carries its own CPU libtorch ({bundled}), which TorchSharp would load next to the one in {location.Folder} ({location.Source}); "
+                    + "use the GPU bundle (scripts/bundle.sh, then edge-gpu.sh) or build with -p:EdgeNoLibTorch=true to run on an external libtorch, or unset " + LibTorchLocator.Variable + " to use the bundled CPU libtorch");
             var mapped = MappedLibTorchFolder();
             if (mapped is not null)
             {
@@ -55,9 +60,8 @@ public static class LibTorchLoader
             try { NativeLibrary.Load(bridge); }
             catch (DllNotFoundException e)
             {
-                throw new EdgeException($"TorchSharp's native bridge does not load on libtorch {location.Version ?? "?"} from {location.Folder}: {FirstLine(e.Message)}; TorchSharp {TorchSharpVersion} is built for libtorch {torch.__version__}");
+                throw new EdgeException($"TorchSharp's native bridge does not load on libtorch {location.Version ?? "?"} from {location.Folder}: {FirstLine(e.Message)}; TorchSharp {TorchSharpVersion} targets libtorch 2.10 (PyTorch 2.11 has been reported to work)");
             }
-            MarkBackendLoaded();
             Active = location;
         }
     }
@@ -78,29 +82,34 @@ public static class LibTorchLoader
     }
 
     /// <summary>The folder libtorch_cpu.so is mapped from in this process (Linux /proc/self/maps), or null when not loaded yet.</summary>
-    public static string? MappedLibTorchFolder()
+    public static string? MappedLibTorchFolder() => MappedLibTorchFolders().FirstOrDefault();
+
+    /// <summary>Every folder a libtorch_cpu.so is mapped from: more than one means two libtorch copies in one process.</summary>
+    public static IReadOnlyList<string> MappedLibTorchFolders()
     {
         const string maps = "/proc/self/maps";
-        if (!File.Exists(maps)) return null;
+        if (!File.Exists(maps)) return [];
+        var folders = new List<string>();
         foreach (var line in File.ReadLines(maps))
         {
             int slash = line.IndexOf('/');
             if (slash < 0) continue;
             string path = line[slash..];
-            if (path.EndsWith("/libtorch_cpu.so", StringComparison.Ordinal)) return Path.GetDirectoryName(path);
+            if (path.EndsWith("/libtorch_cpu.so", StringComparison.Ordinal) && Path.GetDirectoryName(path) is { } dir && !folders.Contains(dir))
+                folders.Add(dir);
         }
-        return null;
+        return folders;
     }
 
-    private static void MarkBackendLoaded()
+    /// <summary>
+    /// Whether two paths are the same file. .NET has no inode API; a hard link (how builds copy NuGet files) shares
+    /// size and modification time, an independent copy or another build does not.
+    /// </summary>
+    private static bool SameLibrary(string a, string b)
     {
-        // TorchSharp 0.107 keeps these as private statics of torch; without them it would TryLoad the app folder's copies.
-        foreach (var name in new[] { "nativeBackendLoaded", "nativeBackendCudaLoaded" })
-        {
-            var field = typeof(torch).GetField(name, BindingFlags.NonPublic | BindingFlags.Static)
-                ?? throw new EdgeException($"TorchSharp {TorchSharpVersion} has no {name} flag; its loader changed, so an external libtorch cannot be used safely with this version (use the bundled CPU libtorch, or update LibTorchLoader)");
-            field.SetValue(null, true);
-        }
+        var fa = new FileInfo(a);
+        var fb = new FileInfo(b);
+        return fa.Exists && fb.Exists && fa.Length == fb.Length && fa.LastWriteTimeUtc == fb.LastWriteTimeUtc;
     }
 
     private static string? TorchSharpNativeBridge()
