@@ -49,7 +49,8 @@ public sealed class DoctorCommand : ICliCommand
         try
         {
             // Like --device cuda: prefer a CUDA libtorch when one can still be loaded, so the report shows what a GPU run would use.
-            if (LibTorchLoader.Active is null && LibTorchLoader.MappedLibTorchFolder() is null
+            // (A build that carries the CPU libtorch cannot switch: see LibTorchLoader; it reports its own.)
+            if (LibTorchLoader.Active is null && LibTorchLoader.MappedLibTorchFolder() is null && !LibTorchLoader.HasBundledLibTorch
                 && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(LibTorchLocator.Variable))
                 && LibTorchLocator.Find(LibTorchProbe.Machine, needCuda: true) is { } cudaLib)
                 LibTorchLoader.Activate(cudaLib);
