@@ -10,6 +10,7 @@ public static class Program
     {
         if (HugePageLauncher.ShouldRelaunch())
             return HugePageLauncher.Relaunch(args);
+        ExternalLibTorch.LoadIfNeeded();
         return Run(args, Console.Out, Console.Error);
     }
 

@@ -12,5 +12,6 @@ public static class CommandRegistry
         new GateCommand(),
         new ServeCommand(),
         new InspectCommand(),
+        new DoctorCommand(),
     ];
 }

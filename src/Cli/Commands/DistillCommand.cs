@@ -3,6 +3,7 @@ using System.Globalization;
 using Edge.Cli.Terminal;
 using Edge.Core;
 using Edge.Distill.Augment;
+using Edge.Distill.Data;
 using Edge.Distill.Losses;
 using Edge.Distill.Models;
 using Edge.Distill.Teachers;
@@ -51,7 +52,9 @@ public sealed class DistillCommand : ICliCommand
         var testSamples = new Option<int?>("--test-samples") { Description = "Evaluate on the first N test images" };
         var agreementSamples = new Option<int>("--agreement-samples") { Description = "Test images on which agreement with the teacher is measured", DefaultValueFactory = _ => defaults.AgreementSamples };
         var threads = new Option<int>("--threads") { Description = "CPU threads for training and the teacher (0: all cores)", DefaultValueFactory = _ => 0 };
-        var device = new Option<string>("--device") { Description = "cpu or cuda (cuda needs libtorch CUDA: set EDGE_LIBTORCH)", DefaultValueFactory = _ => "cpu" };
+        var device = new Option<string>("--device") { Description = "cpu or cuda[:N] (cuda uses EDGE_LIBTORCH, else the torch/lib of python3's PyTorch)", DefaultValueFactory = _ => "cpu" };
+        var precision = new Option<string>("--precision") { Description = "Student compute precision: fp32, bf16 (float32 master weights) or fp16 (plus dynamic loss scaling)", DefaultValueFactory = _ => "fp32" };
+        var dataOn = new Option<string>("--data-on") { Description = "Where the training split lives: auto (the GPU when it fits), host, or device", DefaultValueFactory = _ => "auto" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the run folder's last completed epoch" };
         var noPlots = new Option<bool>("--no-plots") { Description = "Do not draw PNG curves" };
         var augment = new Option<string?>("--augment") { Description = $"Augmentation, e.g. flip,translate=3,rrc=0.6,jitter=0.2,randaug=2x9,erase=0.25,mixup=0.8,cutmix=1.0 or none. Known: {string.Join(", ", AugmentRegistry.Usages)}. Default: {AugmentConfig.Default}" };
@@ -60,7 +63,7 @@ public sealed class DistillCommand : ICliCommand
         var command = new Command("distill", "Distill a student (TinyViT) from a teacher ONNX classifier")
         {
             output, student, studentConfig, teacher, data, epochs, batch, lr, wd, warmup, clip, seed, loss, temperature, smoothing, topK,
-            interClass, feature, teacherSamples, teacherFlip, online, trainSamples, testSamples, agreementSamples, threads, device, resume, noPlots,
+            interClass, feature, teacherSamples, teacherFlip, online, trainSamples, testSamples, agreementSamples, threads, device, precision, dataOn, resume, noPlots,
             teacherConcurrency, teacherRequestBatch, teacherRetries, layerDecay, ema, init,
             augment, teacherCache,
         };
@@ -101,6 +104,8 @@ public sealed class DistillCommand : ICliCommand
                 AgreementSamples = parse.GetValue(agreementSamples),
                 Threads = parse.GetValue(threads),
                 Device = parse.GetValue(device)!,
+                Precision = TrainingPrecisions.Parse(parse.GetValue(precision)!),
+                DataResidence = ParseResidence(parse.GetValue(dataOn)!),
                 Resume = parse.GetValue(resume),
                 Plots = !parse.GetValue(noPlots),
                 RemoteTeacher = remoteDefaults with
@@ -128,6 +133,14 @@ public sealed class DistillCommand : ICliCommand
         });
         return command;
     }
+
+    private static readonly Dictionary<string, DataResidence> Residences = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["auto"] = DataResidence.Auto, ["host"] = DataResidence.Host, ["device"] = DataResidence.Device,
+    };
+
+    private static DataResidence ParseResidence(string text) =>
+        Residences.TryGetValue(text.Trim(), out var r) ? r : throw new EdgeException($"--data-on '{text}' is not one of: {string.Join(", ", Residences.Keys)}");
 
     private static FeaturePair ParsePair(string text)
     {

@@ -1,91 +1,52 @@
-using System.Runtime.InteropServices;
 using Edge.Core;
 using TorchSharp;
 
 namespace Edge.Distill.Device;
 
 /// <summary>
-/// Turns "cpu" / "cuda" / "cuda:1" into a TorchSharp device. The build ships libtorch for CPU only; for CUDA the
-/// libtorch CUDA libraries are loaded from <c>EDGE_LIBTORCH</c> (a folder holding libtorch_cuda.so) or from a
-/// PyTorch installation's <c>torch/lib</c>, before TorchSharp initialises the device type.
+/// Turns "cpu" / "cuda" / "cuda:1" into a TorchSharp device, making sure a usable libtorch is loaded first. The
+/// build carries the NuGet libtorch for CPU; CUDA, or a bundle without libtorch, uses the one
+/// <see cref="LibTorchLocator"/> finds (EDGE_LIBTORCH, else PyTorch's torch/lib), loaded by <see cref="LibTorchLoader"/>.
 /// </summary>
 public static class TorchDevices
 {
-    public const string LibTorchVariable = "EDGE_LIBTORCH";
+    public const string LibTorchVariable = LibTorchLocator.Variable;
 
-    public static torch.Device Resolve(string name, Func<string, string?>? environment = null, IEnumerable<string>? searchRoots = null)
+    public static torch.Device Resolve(string name, LibTorchProbe? probe = null)
     {
         string n = name.Trim().ToLowerInvariant();
-        if (n == "cpu") return torch.CPU;
-        if (n != "cuda" && !n.StartsWith("cuda:", StringComparison.Ordinal))
+        bool cuda = n == "cuda" || n.StartsWith("cuda:", StringComparison.Ordinal);
+        if (n != "cpu" && !cuda)
             throw new EdgeException($"unknown device '{name}': use cpu or cuda (cuda:N for another GPU)");
         int index = 0;
         if (n.Length > 5 && !int.TryParse(n[5..], out index))
             throw new EdgeException($"unknown device '{name}': use cuda:N with N a GPU number");
-        EnsureCuda(environment ?? Environment.GetEnvironmentVariable, searchRoots ?? DefaultSearchRoots());
+        EnsureLibTorch(probe ?? LibTorchProbe.Machine, cuda, cuda ? "--device cuda" : "training");
+        if (!cuda) return torch.CPU;
+        if (!torch.cuda.is_available())
+            throw new EdgeException($"libtorch from {LibTorchLoader.Active?.Folder ?? "the bundle"} has CUDA but no CUDA GPU is usable here (driver missing or no device); use --device cpu");
+        int count = torch.cuda.device_count();
+        if (index >= count)
+            throw new EdgeException($"--device {name}: this machine has {count} CUDA GPU(s) (cuda:0..cuda:{count - 1})");
         return new torch.Device(DeviceType.CUDA, index);
     }
 
-    private static readonly object Gate = new();
-    private static bool _cudaReady;
-
-    private static void EnsureCuda(Func<string, string?> env, IEnumerable<string> roots)
+    /// <summary>
+    /// Loads an external libtorch when one is named (EDGE_LIBTORCH), needed (CUDA) or the only option (a bundle
+    /// without libtorch); otherwise leaves TorchSharp to load the bundled CPU libtorch.
+    /// </summary>
+    public static void EnsureLibTorch(LibTorchProbe probe, bool needCuda, string why)
     {
-        lock (Gate)
+        if (LibTorchLoader.Active is { } active)
         {
-            if (_cudaReady) return;
-            var folder = FindLibTorchCuda(env, roots)
-                ?? throw new EdgeException($"--device cuda needs libtorch with CUDA: set {LibTorchVariable} to a folder containing libtorch_cuda.so (e.g. a PyTorch install's torch/lib), or use --device cpu");
-            try
-            {
-                foreach (var lib in new[] { "libc10_cuda.so", "libtorch_cuda.so" })
-                {
-                    string p = Path.Combine(folder, lib);
-                    if (File.Exists(p)) NativeLibrary.Load(p);
-                }
-                torch.InitializeDeviceType(DeviceType.CUDA);
-            }
-            catch (Exception e) when (e is DllNotFoundException or BadImageFormatException or InvalidOperationException or NotSupportedException)
-            {
-                throw new EdgeException($"could not load libtorch CUDA from {folder}: {e.Message.Split('\n')[0]}; check that its version matches libtorch 2.10, or use --device cpu");
-            }
-            if (!torch.cuda.is_available())
-                throw new EdgeException($"libtorch CUDA loaded from {folder} but no CUDA GPU is available; use --device cpu");
-            _cudaReady = true;
+            if (needCuda && !active.HasCuda)
+                throw new EdgeException($"{why} needs libtorch with CUDA but this process runs on the CPU-only libtorch in {active.Folder} ({active.Source}); point {LibTorchVariable} at a CUDA build");
+            return;
         }
-    }
-
-    /// <summary>The first folder that holds libtorch_cuda.so: EDGE_LIBTORCH, then PyTorch installations.</summary>
-    public static string? FindLibTorchCuda(Func<string, string?> env, IEnumerable<string> roots)
-    {
-        string? explicitDir = env(LibTorchVariable);
-        if (!string.IsNullOrWhiteSpace(explicitDir))
-        {
-            if (File.Exists(Path.Combine(explicitDir, "libtorch_cuda.so"))) return explicitDir;
-            if (File.Exists(Path.Combine(explicitDir, "lib", "libtorch_cuda.so"))) return Path.Combine(explicitDir, "lib");
-            throw new EdgeException($"{LibTorchVariable}={explicitDir} holds no libtorch_cuda.so (looked in it and in its lib/ folder)");
-        }
-        foreach (var root in roots.Where(Directory.Exists))
-        {
-            IEnumerable<string> candidates;
-            try { candidates = Directory.EnumerateDirectories(root, "python3*").Select(d => Path.Combine(d, "site-packages", "torch", "lib"))
-                    .Concat(Directory.EnumerateDirectories(root, "python3*").Select(d => Path.Combine(d, "dist-packages", "torch", "lib"))); }
-            catch (UnauthorizedAccessException) { continue; }
-            var hit = candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "libtorch_cuda.so")));
-            if (hit is not null) return hit;
-        }
-        return null;
-    }
-
-    private static IEnumerable<string> DefaultSearchRoots()
-    {
-        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        yield return "/usr/lib";
-        yield return "/usr/local/lib";
-        yield return Path.Combine(home, ".local", "lib");
-        string? venv = Environment.GetEnvironmentVariable("VIRTUAL_ENV");
-        if (venv is not null) yield return Path.Combine(venv, "lib");
-        string? conda = Environment.GetEnvironmentVariable("CONDA_PREFIX");
-        if (conda is not null) yield return Path.Combine(conda, "lib");
+        bool named = !string.IsNullOrWhiteSpace(probe.Environment(LibTorchVariable));
+        if (!named && !needCuda && LibTorchLoader.HasBundledLibTorch) return;
+        if (!named && needCuda && LibTorchLoader.MappedLibTorchFolder() is { } mapped)
+            throw new EdgeException($"{why} needs libtorch with CUDA, but the CPU libtorch in {mapped} is already loaded in this process; set {LibTorchVariable} to a CUDA libtorch (a PyTorch installation's torch/lib) before starting edge");
+        LibTorchLoader.Activate(LibTorchLocator.Require(probe, needCuda, why));
     }
 }

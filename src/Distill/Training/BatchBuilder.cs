@@ -40,9 +40,18 @@ internal sealed class BatchBuilder
         _hasTeacher = new bool[train.Count];
         foreach (var r in teacherRows) _hasTeacher[r] = true;
         Pipeline = AugmentRegistry.Build(Config(o, fpd), ImageLayout.From(o.Preprocess));
+        IsPlainFlipTranslate = fpd is null && o.Augment is null;
     }
 
     public AugmentPipeline Pipeline { get; }
+
+    /// <summary>True when batches are the default flip + translation over the per-run logit cache: the case the
+    /// device-resident data path (<see cref="Edge.Distill.Data.DeviceResidentData"/>) reproduces bit for bit.</summary>
+    public bool IsPlainFlipTranslate { get; }
+
+    /// <summary>The per-run logit cache (null without one) and which training rows it covers.</summary>
+    public TeacherLogitCache? Cache => _cache;
+    public bool[] HasTeacher => _hasTeacher;
 
     /// <summary>Opens <see cref="DistillOptions.TeacherCache"/> and checks that it was made by this run's teacher,
     /// on this dataset and preprocessing, and covers every training image.</summary>

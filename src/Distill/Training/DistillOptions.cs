@@ -86,6 +86,12 @@ public sealed record DistillOptions
     public int Threads { get; init; }
     /// <summary>"cpu" or "cuda" / "cuda:N".</summary>
     public string Device { get; init; } = "cpu";
+    /// <summary>Number format of the student's forward/backward (bf16/fp16 keep float32 master weights; see <see cref="MixedPrecision"/>).</summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
+    /// <summary>Where the training split lives (see <see cref="Edge.Distill.Data.DataResidence"/>); Auto: on a GPU when it fits.</summary>
+    public Edge.Distill.Data.DataResidence DataResidence { get; init; } = Edge.Distill.Data.DataResidence.Auto;
+    /// <summary>The running loss is read from the device (a sync) every this many steps and at each epoch's end.</summary>
+    public int LossReadEvery { get; init; } = 50;
     /// <summary>Continue from the run folder's last completed epoch.</summary>
     public bool Resume { get; init; }
     /// <summary>How a grpc:// teacher is called (request size, requests in flight, retries).</summary>
@@ -123,6 +129,7 @@ public sealed record DistillOptions
             throw new EdgeException("--teacher-cache replays stored teacher targets; it cannot be combined with --online-teacher");
         if (TeacherSamples is < 0) throw new EdgeException($"--teacher-samples must be non-negative, got {TeacherSamples}");
         if (TrainSamples is < 1) throw new EdgeException($"--train-samples must be at least 1, got {TrainSamples}");
+        if (LossReadEvery < 1) throw new EdgeException($"the loss read interval must be at least 1 step, got {LossReadEvery}");
         if (TestSamples is < 1) throw new EdgeException($"--test-samples must be at least 1, got {TestSamples}");
         Preprocess.Validate();
     }

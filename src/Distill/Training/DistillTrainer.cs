@@ -7,6 +7,7 @@ using Edge.Core.Preprocessing;
 using Edge.Core.Progress;
 using Edge.Distill.Augment;
 using Edge.Distill.Cache;
+using Edge.Distill.Data;
 using Edge.Distill.Device;
 using Edge.Distill.Losses;
 using Edge.Distill.Models;
@@ -134,7 +135,16 @@ public static class DistillTrainer
         if (objective.StudentFeatures.Count > 0)
             WarmUpLossParameters(o, model, objective, mode, teacher, train, batchBuilder, hooks!, device);
 
-        var (optimizer, lrScales) = CreateOptimizer(model, objective, o);
+        // Mixed precision converts the model and gives the optimizer float32 masters; the split may move to the device
+        // (only with the plain flip + translate pipeline and the per-run logit cache, which it replays exactly).
+        using var precision = new MixedPrecision(o.Precision, model, objective.Parameters);
+        var background = spec.Mean.Select((m, c) => -m / spec.Std[c]).ToArray();
+        using var resident = batchBuilder.IsPlainFlipTranslate
+            ? TrainingData.Select(o, mode == TeacherMode.Online && objective.NeedsTeacher, train, batchBuilder.Cache, batchBuilder.HasTeacher, background, device)
+            : o.DataResidence == DataResidence.Device
+                ? throw new EdgeException("--data-on device replays flip + translate with the per-run teacher cache only; drop --augment / --teacher-cache or use --data-on host")
+                : null;
+        var (optimizer, lrScales) = CreateOptimizer(model, objective, o, precision);
         using var _optimizer = optimizer;
         using var ema = o.Ema is { } emaDecay ? new EmaWeights(model, emaDecay, o.EmaWarmup) : null;
         IEnumerable<Tensor> saved = ema is null ? objective.Parameters : [.. objective.Parameters, .. ema.Tensors];
@@ -148,6 +158,7 @@ public static class DistillTrainer
             if (state.Fingerprint != fingerprint)
                 throw new EdgeException($"{ckpt} was written by a run with other settings ({state.Fingerprint}); resume with the same options, or drop --resume to start over (this run: {fingerprint})");
             state = Checkpoint.Load(ckpt, model, optimizer, saved);
+            precision.ReloadMasters();
             metrics.AddRange(state.Metrics);
             startEpoch = state.Epoch + 1;
             step = state.Step;
@@ -161,12 +172,15 @@ public static class DistillTrainer
             model.train();
             var order = Enumerable.Range(0, train.Count).ToArray();
             new Random(unchecked(o.Seed * 7919 + epoch)).Shuffle(order);
-            double lossSum = 0;
+            using var meter = new LossMeter(device, o.LossReadEvery);
             long seen = 0;
+            int batchNo = 0;
             double lr = schedule.At(step);
             using (var bar = progress.Begin($"epoch {epoch}/{o.Epochs}", train.Count, "img"))
             {
-                var batches = Batches(order, o.BatchSize, b => batchBuilder.Build(b, epoch));
+                IEnumerable<Batch?> batches = resident is null
+                    ? Batches(order, o.BatchSize, b => batchBuilder.Build(b, epoch))
+                    : Enumerable.Repeat<Batch?>(null, resident.BeginEpoch(order, o.Seed, epoch, o.BatchSize));
                 foreach (var batch in batches)
                 {
                     cancel.ThrowIfCancellationRequested();
@@ -174,41 +188,36 @@ public static class DistillTrainer
                     foreach (var (g, i) in optimizer.ParamGroups.Select((g, i) => (g, i))) g.LearningRate = lr * lrScales[i];
                     using (var scope = torch.NewDisposeScope())
                     {
-                        var x = torch.tensor(batch.Inputs, [batch.Count, spec.Channels, spec.Height, spec.Width]).to(device);
-                        var y = (batch.SoftLabels is null ? torch.tensor(batch.Labels) : torch.tensor(batch.SoftLabels, [batch.Count, batch.Classes])).to(device);
+                        var (x, y, teacherLogits, rows, count) = batch is null ? resident!.Batch(batchNo) : HostBatch(batch, spec, device);
                         optimizer.zero_grad();
-                        var student = new DistillOutputs(model.call(x)) { Features = hooks?.Take() ?? new Dictionary<string, Tensor>() };
+                        var student = new DistillOutputs(model.call(x)) { Features = precision.Float(hooks?.Take()) };
                         DistillOutputs? teacherOut = null;
-                        Tensor? rows = null;
                         if (objective.NeedsTeacher)
                         {
                             if (mode == TeacherMode.Online)
-                                teacherOut = TeacherTensors(teacher.Run(batch.Inputs, batch.Count), device);
-                            else if (batch.TeacherRows.Length > 0)
-                            {
-                                teacherOut = new DistillOutputs(torch.tensor(batch.TeacherLogits, [batch.TeacherRows.Length, batch.Classes]).to(device));
-                                rows = batch.TeacherRows.Length == batch.Count ? null : torch.tensor(batch.TeacherRows.Select(r => (long)r).ToArray()).to(device);
-                            }
+                                teacherOut = TeacherTensors(teacher.Run(batch!.Inputs, batch.Count), device);
+                            else if (teacherLogits is not null)
+                                teacherOut = new DistillOutputs(teacherLogits);
                         }
                         var loss = objective.Compute(student, teacherOut, y, rows);
-                        loss.backward();
-                        if (o.ClipNorm > 0)
-                            nn.utils.clip_grad_norm_(optimizer.parameters(), o.ClipNorm);
-                        optimizer.step();
-                        ema?.Update(step);
-                        double value = loss.item<float>();
-                        if (!double.IsFinite(value))
-                            throw new EdgeException($"the loss became {value} at epoch {epoch}, step {step}; lower --lr (now {o.LearningRate}) or raise --warmup-epochs");
-                        lossSum += value * batch.Count;
+                        // No loss.item() here: the loss is summed on the device and read every LossReadEvery steps.
+                        if (precision.Step(loss, optimizer, o.ClipNorm))
+                        {
+                            meter.Add(loss, count);
+                            ema?.Update(step);
+                        }
+                        seen += count;
                     }
-                    seen += batch.Count;
                     step++;
-                    bar.Report(seen, train.Count, $"loss {lossSum / seen:F3}  lr {lr:0.###e0}");
+                    batchNo++;
+                    if (meter.Due) meter.Read(epoch, step, lr);
+                    bar.Report(seen, train.Count, double.IsNaN(meter.Mean) ? $"lr {lr:0.###e0}" : $"loss {meter.Mean:F3}  lr {lr:0.###e0}");
                 }
             }
+            double trainLoss = meter.Read(epoch, step, lr);
             double trainSeconds = clock.Elapsed.TotalSeconds;
             var (top1, agreement) = Evaluate(ema?.Model ?? model, test, testCache, agreeIdx, o.BatchSize * 4, device, progress, epoch, o.Epochs);
-            metrics.Add(new EpochMetrics(epoch, lossSum / Math.Max(1, seen), seen / trainSeconds, top1, agreement, lr, clock.Elapsed.TotalSeconds));
+            metrics.Add(new EpochMetrics(epoch, double.IsNaN(trainLoss) ? 0 : trainLoss, seen / trainSeconds, top1, agreement, lr, clock.Elapsed.TotalSeconds));
 
             // Checkpoint first (atomic), then the files derived from it: a crash in between loses nothing.
             Checkpoint.Save(ckpt, new CheckpointState(epoch, step, fingerprint, metrics), model, optimizer, saved);
@@ -217,8 +226,21 @@ public static class DistillTrainer
         }
         if (startEpoch > o.Epochs && metrics.Count > 0)
             WriteMetrics(Path.Combine(outDir, MetricsFile), metrics);
+        precision.RestoreFloat32(); // saved weights and export are float32 (the masters)
         ema?.CopyTo(model); // an EMA run's final weights are the average's
         return metrics;
+    }
+
+    /// <summary>A host batch as device tensors (in the caller's dispose scope): the same shape as a device-resident batch.
+    /// Mixup/CutMix batches carry [N, C] label distributions instead of class ids.</summary>
+    private static DeviceBatch HostBatch(Batch batch, PreprocessSpec spec, torch.Device device)
+    {
+        var x = torch.tensor(batch.Inputs, [batch.Count, spec.Channels, spec.Height, spec.Width]).to(device);
+        var y = (batch.SoftLabels is null ? torch.tensor(batch.Labels) : torch.tensor(batch.SoftLabels, [batch.Count, batch.Classes])).to(device);
+        if (batch.TeacherRows.Length == 0) return new DeviceBatch(x, y, null, null, batch.Count);
+        var logits = torch.tensor(batch.TeacherLogits, [batch.TeacherRows.Length, batch.Classes]).to(device);
+        var rows = batch.TeacherRows.Length == batch.Count ? null : torch.tensor(batch.TeacherRows.Select(r => (long)r).ToArray()).to(device);
+        return new DeviceBatch(x, y, logits, rows, batch.Count);
     }
 
     /// <summary>Builds batch b+1 on a worker while the trainer runs batch b.</summary>
@@ -319,9 +341,10 @@ public static class DistillTrainer
     }
 
     // timm's recipe: no weight decay on norms, biases and TinyViT's attention biases; optional layer-wise LR decay.
-    private static (AdamW Optimizer, IReadOnlyList<double> Scales) CreateOptimizer(StudentModel model, WeightedLoss objective, DistillOptions o)
+    // Under mixed precision the optimizer steps the float32 masters instead of the model's low-precision weights.
+    private static (AdamW Optimizer, IReadOnlyList<double> Scales) CreateOptimizer(StudentModel model, WeightedLoss objective, DistillOptions o, MixedPrecision precision)
     {
-        var groups = LayerDecay.Build(model, objective.Parameters, o.LearningRate, o.WeightDecay, o.LayerDecay);
+        var groups = LayerDecay.Build(model, objective.Parameters, o.LearningRate, o.WeightDecay, o.LayerDecay, precision.OptimizerParameter);
         return (torch.optim.AdamW(groups.Groups, lr: o.LearningRate, weight_decay: o.WeightDecay), groups.Scales);
     }
 
@@ -350,7 +373,8 @@ public static class DistillTrainer
     private static string Fingerprint(DistillOptions o, WeightedLoss objective, ITeacher teacher) =>
         $"{o.Student} epochs={o.Epochs} batch={o.BatchSize} lr={o.LearningRate} wd={o.WeightDecay} warmup={o.WarmupEpochs} seed={o.Seed} loss={objective} teacher={teacher.Description} train={o.TrainSamples?.ToString() ?? "all"} teacher-samples={o.TeacherSamples?.ToString() ?? "all"}"
         + (o.LayerDecay is { } ld ? $" layer-decay={ld}" : "") + (o.Ema is { } ema ? $" ema={ema}{(o.EmaWarmup ? "" : " no-warmup")}" : "") + (o.Init is { } init ? $" init={init}" : "")
-        + (o.Augment is null ? "" : $" augment={o.Augment}") + (o.TeacherCache is null ? "" : $" teacher-cache={Path.GetFullPath(o.TeacherCache)}");
+        + (o.Augment is null ? "" : $" augment={o.Augment}") + (o.TeacherCache is null ? "" : $" teacher-cache={Path.GetFullPath(o.TeacherCache)}")
+        + (o.Precision == TrainingPrecision.Fp32 ? "" : $" precision={TrainingPrecisions.Name(o.Precision)}");
 
     private static void WriteMetrics(string path, IReadOnlyList<EpochMetrics> metrics) =>
         AtomicFile.WriteAllText(path, string.Concat(metrics.Select(m => System.Text.Json.JsonSerializer.Serialize(m, JsonLine) + "\n")));

@@ -47,11 +47,13 @@ public static class LayerDecay
     /// no decay), each at scale 1; with it, those two per layer, scaled by depth. <paramref name="extra"/> (loss
     /// parameters) train with decay at the head's rate.
     /// </summary>
-    public static OptimizerGroups Build(nn.Module model, IEnumerable<Parameter> extra, double lr, double weightDecay, double? layerDecay)
+    public static OptimizerGroups Build(nn.Module model, IEnumerable<Parameter> extra, double lr, double weightDecay, double? layerDecay,
+        Func<string, Parameter, Parameter>? optimized = null)
     {
         if (layerDecay is { } d && !(d > 0 && d <= 1))
             throw new EdgeException($"--layer-decay must be in (0, 1], got {d}");
-        var named = model.named_parameters().ToArray();
+        // `optimized` maps a model parameter to the tensor the optimizer steps (mixed precision: its float32 master).
+        var named = model.named_parameters().Select(p => (p.name, parameter: optimized?.Invoke(p.name, p.parameter) ?? p.parameter)).ToArray();
         static bool Decays((string name, Parameter parameter) p) => p.parameter.dim() >= 2 && !p.name.Contains("attention_biases");
         var extras = extra.ToArray();
         var groups = new List<AdamW.ParamGroup>();

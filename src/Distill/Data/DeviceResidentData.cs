@@ -1,0 +1,188 @@
+using Edge.Core;
+using Edge.Distill.Augment;
+using Edge.Distill.Cache;
+using Edge.Distill.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Edge.Distill.Data;
+
+/// <summary>Where the training split lives while training.</summary>
+public enum DataResidence
+{
+    /// <summary>On the training device when it is a GPU and the split fits; in host memory otherwise.</summary>
+    Auto,
+    /// <summary>Host memory: batches built by CPU workers and copied to the device every step.</summary>
+    Host,
+    /// <summary>On the training device (also on CPU, to test the path).</summary>
+    Device,
+}
+
+/// <summary>One training step's tensors, owned by the step's dispose scope.</summary>
+public sealed record DeviceBatch(Tensor Inputs, Tensor Labels, Tensor? TeacherLogits, Tensor? TeacherRows, int Count);
+
+/// <summary>
+/// The preprocessed training split, its labels and the cached teacher logits held as tensors on the training
+/// device, with flip + translation done there by gathers. A host-built batch costs a pageable host-to-device copy
+/// per step, which on a GPU waits for the queue to drain; here each epoch uploads only its order and the per-sample
+/// augmentation draws (a few bytes per image), then every batch is an index_select on the device.
+/// The draws come from the same per-sample seeds as <see cref="FlipTranslate"/>, so both paths give identical batches.
+/// </summary>
+public sealed class DeviceResidentData : IDisposable
+{
+    private readonly Tensor _images, _labels;
+    private readonly float[] _background;
+    private readonly Tensor? _teacher;
+    private readonly bool[] _hasTeacher;
+    private readonly FlipTranslate _augment;
+    private readonly int _channels, _height, _width, _maxShift, _views;
+    private readonly bool _flipViews;
+    private readonly torch.Device _device;
+    private Tensor? _order, _flip, _dx, _dy, _rows;
+    private int[] _rowOffsets = [];
+    private int _batchSize, _count;
+
+    public DeviceResidentData(InMemorySplit train, int channels, int height, int width, float[] background, bool flip, int maxShift,
+        TeacherLogitCache? cache, bool[] hasTeacher, bool flipViews, torch.Device device)
+    {
+        if (train.SampleLength != channels * height * width)
+            throw new EdgeException($"the training split holds {train.SampleLength} values per image but the input is [{channels}, {height}, {width}]");
+        _channels = channels; _height = height; _width = width; _maxShift = maxShift; _device = device;
+        _augment = new FlipTranslate(channels, height, width, background, flip, maxShift);
+        _hasTeacher = hasTeacher;
+        _flipViews = flipViews;
+        _images = tensor(train.Data, [train.Count, channels, height, width]).to(device);
+        _labels = tensor(train.Labels.Select(l => (long)l).ToArray()).to(device);
+        _background = [.. background];
+        if (cache is not null)
+        {
+            _views = cache.Views;
+            var all = new float[(long)train.Count * cache.Views * cache.Classes];
+            for (int i = 0; i < train.Count; i++)
+                for (int v = 0; v < cache.Views; v++)
+                    if (hasTeacher[i]) cache.Get(i, v).CopyTo(all.AsSpan((i * cache.Views + v) * cache.Classes, cache.Classes));
+            _teacher = tensor(all, [train.Count, cache.Views, cache.Classes]).to(device);
+        }
+    }
+
+    /// <summary>Bytes the split and its teacher logits take on the device.</summary>
+    public static long BytesFor(InMemorySplit train, TeacherLogitCache? cache) =>
+        (long)train.Count * train.SampleLength * 4 + train.Count * 8L + (cache is null ? 0 : (long)train.Count * cache.Views * cache.Classes * 4);
+
+    /// <summary>Uploads this epoch's order and augmentation draws; <see cref="Batch"/> then slices them on the device.</summary>
+    public int BeginEpoch(int[] order, int seed, int epoch, int batchSize)
+    {
+        DisposeEpoch();
+        _batchSize = batchSize;
+        _count = order.Length;
+        int n = order.Length;
+        var flips = new bool[n];
+        var dx = new long[n];
+        var dy = new long[n];
+        var rows = new List<long>(n);
+        int batches = (n + batchSize - 1) / batchSize;
+        _rowOffsets = new int[batches + 1];
+        for (int i = 0; i < n; i++)
+        {
+            var a = _augment.Draw(SeededRng.SampleSeed(seed, epoch, order[i]));
+            flips[i] = a.Flip; dx[i] = a.Dx; dy[i] = a.Dy;
+        }
+        for (int b = 0; b < batches; b++)
+        {
+            for (int i = b * batchSize; i < Math.Min(n, (b + 1) * batchSize); i++)
+                if (_teacher is not null && _hasTeacher[order[i]]) rows.Add(i - b * batchSize);
+            _rowOffsets[b + 1] = rows.Count;
+        }
+        _order = tensor(order.Select(i => (long)i).ToArray()).to(_device);
+        _flip = tensor(flips).to(_device);
+        _dx = tensor(dx).to(_device);
+        _dy = tensor(dy).to(_device);
+        _rows = tensor(rows.ToArray()).to(_device);
+        return batches;
+    }
+
+    /// <summary>Batch <paramref name="b"/> of the epoch, created in the caller's dispose scope.</summary>
+    public DeviceBatch Batch(int b)
+    {
+        if (_order is null) throw new InvalidOperationException("BeginEpoch first");
+        long start = (long)b * _batchSize, end = Math.Min(_count, start + _batchSize);
+        int count = (int)(end - start);
+        var idx = _order.narrow(0, start, count);
+        var x = Augment(_images.index_select(0, idx), _flip!.narrow(0, start, count), _dx!.narrow(0, start, count), _dy!.narrow(0, start, count));
+        var y = _labels.index_select(0, idx);
+        if (_teacher is null) return new DeviceBatch(x, y, null, null, count);
+        int r0 = _rowOffsets[b], r = _rowOffsets[b + 1] - r0;
+        if (r == 0) return new DeviceBatch(x, y, null, null, count);
+        var rows = _rows!.narrow(0, r0, r);
+        var logits = _teacher.index_select(0, idx.index_select(0, rows)); // [R, views, C]
+        Tensor chosen;
+        if (_views == 2 && _flipViews)
+        {
+            // The flipped image has its own targets in view 1 (see the host path's BuildBatch).
+            var view = _flip!.narrow(0, start, count).index_select(0, rows).to(ScalarType.Int64);
+            chosen = logits.gather(1, view.view(r, 1, 1).expand(r, 1, logits.shape[2])).squeeze(1);
+        }
+        else chosen = logits.select(1, 0);
+        return new DeviceBatch(x, y, chosen, r == count ? null : rows, count);
+    }
+
+    /// <summary>
+    /// Flip + translate by two gathers on a padded copy: out[y, x] = padded[y − dy + s, (flip ? W−1−(x−dx) : x−dx) + s].
+    /// Each channel is padded with its own background value so the result equals <see cref="FlipTranslate.Apply"/> exactly.
+    /// </summary>
+    public Tensor Augment(Tensor x, Tensor flip, Tensor dx, Tensor dy)
+    {
+        long n = x.shape[0];
+        int s = _maxShift, h = _height, w = _width;
+        var planes = new Tensor[_channels];
+        for (int c = 0; c < _channels; c++)
+            planes[c] = nn.functional.pad(x.select(1, c), [s, s, s, s], PaddingModes.Constant, _background[c]);
+        var padded = stack(planes, 1); // [N, C, H+2s, W+2s]
+        var ys = arange(h, ScalarType.Int64, _device).view(1, h) - dy.view(n, 1) + s;
+        var sx = arange(w, ScalarType.Int64, _device).view(1, w) - dx.view(n, 1);
+        var px = where(flip.view(n, 1), (w - 1) - sx, sx) + s;
+        var rowsPicked = padded.gather(2, ys.view(n, 1, h, 1).expand(n, _channels, h, w + 2 * s));
+        return rowsPicked.gather(3, px.view(n, 1, 1, w).expand(n, _channels, h, w));
+    }
+
+    private void DisposeEpoch()
+    {
+        foreach (var t in new[] { _order, _flip, _dx, _dy, _rows }) t?.Dispose();
+        _order = _flip = _dx = _dy = _rows = null;
+    }
+
+    public void Dispose()
+    {
+        DisposeEpoch();
+        _images.Dispose(); _labels.Dispose(); _teacher?.Dispose();
+    }
+}
+
+/// <summary>Chooses between the host and the device-resident training data.</summary>
+public static class TrainingData
+{
+    /// <summary>Unknown GPU size: assume this much may hold the split (a small model's activations fit beside it on any training GPU).</summary>
+    private const long UnknownGpuBudget = 2L << 30;
+
+    /// <summary>The device-resident split when chosen (or forced), else null for the host path.</summary>
+    public static DeviceResidentData? Select(DistillOptions o, bool onlineTeacher, InMemorySplit train, TeacherLogitCache? cache,
+        bool[] hasTeacher, float[] background, torch.Device device)
+    {
+        if (o.DataResidence == DataResidence.Host) return null;
+        bool forced = o.DataResidence == DataResidence.Device;
+        if (onlineTeacher)
+        {
+            if (forced) throw new EdgeException("--data-on device needs cached teacher targets: the online teacher (--online-teacher or feature losses) reads host batches");
+            return null;
+        }
+        if (!forced)
+        {
+            if (device.type != DeviceType.CUDA) return null;
+            var gpu = Edge.Distill.Device.CudaDriver.Gpus().FirstOrDefault(g => g.Index == Math.Max(0, (int)device.index));
+            long budget = gpu is null || gpu.TotalBytes == 0 ? UnknownGpuBudget : gpu.TotalBytes / 4;
+            if (DeviceResidentData.BytesFor(train, cache) > budget) return null;
+        }
+        var spec = o.Preprocess;
+        return new DeviceResidentData(train, spec.Channels, spec.Height, spec.Width, background, o.Flip, o.MaxShift, cache, hasTeacher, o.TeacherFlipViews, device);
+    }
+}
