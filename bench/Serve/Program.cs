@@ -6,6 +6,7 @@ using Edge.Core.Data;
 using Edge.Core.Inference;
 using Edge.Core.IO;
 using Edge.Core.Manifest;
+using Edge.Core.Metrics;
 using Edge.Core.Preprocessing;
 using Edge.Serve;
 using Edge.Serve.Client;
@@ -265,7 +266,7 @@ public static class Program
         {
             int k = (int)(i % prebuilt.Length);
             var response = await pool.For(i).Inference.ModelInferAsync(prebuilt[k]);
-            if (ArgMax(MemoryMarshal.Cast<byte, float>(response.RawOutputContents[0].Span)) != data.Expected[k])
+            if (Predictions.ArgMax(MemoryMarshal.Cast<byte, float>(response.RawOutputContents[0].Span)) != data.Expected[k])
                 throw new InvalidOperationException($"wrong answer for image {k}");
             return 1;
         }, latencies);
@@ -345,7 +346,7 @@ public static class Program
             }
             throw new InvalidDataException($"malformed request {i} was accepted");
         }
-        int top1 = i % 2 == 0 ? (await client.ClassifyAsync(name, data.Pngs[k], topK: 1)).Top[0].Index : ArgMax(await client.InferAsync(name, data.Tensors[k], data.Shape));
+        int top1 = i % 2 == 0 ? (await client.ClassifyAsync(name, data.Pngs[k], topK: 1)).Top[0].Index : Predictions.ArgMax(await client.InferAsync(name, data.Tensors[k], data.Shape));
         if (top1 != data.Expected[k])
             throw new InvalidDataException($"wrong answer for image {k}");
         return 1;
@@ -380,15 +381,6 @@ public static class Program
         string dir = Path.Combine(repo, package.Manifest.Name, version.ToString(CultureInfo.InvariantCulture));
         Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
         Directory.Move(staging, dir);
-    }
-
-    internal static int ArgMax(ReadOnlySpan<float> v)
-    {
-        int best = 0;
-        for (int i = 1; i < v.Length; i++)
-            if (v[i] > v[best])
-                best = i;
-        return best;
     }
 
     private static long Rss()
@@ -426,7 +418,7 @@ public sealed record Workload(byte[][] Pngs, float[][] Tensors, int[] Expected, 
         {
             var image = data.GetImage(i);
             tensors[i] = pre.Run(image);
-            expected[i] = Program.ArgMax(session.Run(tensors[i], 1));
+            expected[i] = Predictions.ArgMax(session.Run(tensors[i], 1));
             using var bitmap = new SKBitmap(new SKImageInfo(image.Width, image.Height, SKColorType.Gray8, SKAlphaType.Opaque));
             System.Runtime.InteropServices.Marshal.Copy(image.Pixels, 0, bitmap.GetPixels(), image.Pixels.Length);
             using var encoded = bitmap.Encode(SKEncodedImageFormat.Png, 100);
