@@ -165,11 +165,18 @@ public static class TrainingData
     private const long UnknownGpuBudget = 2L << 30;
 
     /// <summary>The device-resident split when chosen (or forced), else null for the host path.</summary>
-    public static DeviceResidentData? Select(DistillOptions o, bool onlineTeacher, InMemorySplit train, TeacherLogitCache? cache,
-        bool[] hasTeacher, float[] background, torch.Device device)
+    /// <param name="plainBatches">The host batches are the default flip + translation over the per-run logit cache,
+    /// the only pipeline this path reproduces (other augmentations and the FPD cache stay on the host).</param>
+    public static DeviceResidentData? Select(DistillOptions o, bool onlineTeacher, bool plainBatches, InMemorySplit train, TeacherLogitCache? cache,
+        bool[] hasTeacher, torch.Device device)
     {
         if (o.DataResidence == DataResidence.Host) return null;
         bool forced = o.DataResidence == DataResidence.Device;
+        if (!plainBatches)
+        {
+            if (forced) throw new EdgeException("--data-on device replays flip + translate with the per-run teacher cache only; drop --augment / --teacher-cache or use --data-on host");
+            return null;
+        }
         if (onlineTeacher)
         {
             if (forced) throw new EdgeException("--data-on device needs cached teacher targets: the online teacher (--online-teacher or feature losses) reads host batches");
@@ -183,6 +190,6 @@ public static class TrainingData
             if (DeviceResidentData.BytesFor(train, cache) > budget) return null;
         }
         var spec = o.Preprocess;
-        return new DeviceResidentData(train, spec.Channels, spec.Height, spec.Width, background, o.Flip, o.MaxShift, cache, hasTeacher, o.TeacherFlipViews, device);
+        return new DeviceResidentData(train, spec.Channels, spec.Height, spec.Width, ImageLayout.From(spec).Backgrounds, o.Flip, o.MaxShift, cache, hasTeacher, o.TeacherFlipViews, device);
     }
 }

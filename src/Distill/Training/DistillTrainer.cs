@@ -138,12 +138,8 @@ public static class DistillTrainer
         // Mixed precision converts the model and gives the optimizer float32 masters; the split may move to the device
         // (only with the plain flip + translate pipeline and the per-run logit cache, which it replays exactly).
         using var precision = new MixedPrecision(o.Precision, model, objective.Parameters);
-        var background = spec.Mean.Select((m, c) => -m / spec.Std[c]).ToArray();
-        using var resident = batchBuilder.IsPlainFlipTranslate
-            ? TrainingData.Select(o, mode == TeacherMode.Online && objective.NeedsTeacher, train, batchBuilder.Cache, batchBuilder.HasTeacher, background, device)
-            : o.DataResidence == DataResidence.Device
-                ? throw new EdgeException("--data-on device replays flip + translate with the per-run teacher cache only; drop --augment / --teacher-cache or use --data-on host")
-                : null;
+        using var resident = TrainingData.Select(o, mode == TeacherMode.Online && objective.NeedsTeacher, batchBuilder.IsPlainFlipTranslate,
+            train, batchBuilder.Cache, batchBuilder.HasTeacher, device);
         var (optimizer, lrScales) = CreateOptimizer(model, objective, o, precision);
         using var _optimizer = optimizer;
         using var ema = o.Ema is { } emaDecay ? new EmaWeights(model, emaDecay, o.EmaWarmup) : null;
