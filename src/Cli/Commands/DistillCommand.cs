@@ -68,6 +68,7 @@ public sealed class DistillCommand : ICliCommand
             augment, teacherCache,
         };
         command.Subcommands.Add(new DistillCacheCommand().Build());
+        command.Subcommands.Add(new DistillPresetsCommand().Build());
         command.SetAction(parse =>
         {
             string preset = parse.GetValue(student)!;

@@ -20,6 +20,7 @@ public class TinyVitTests(ITestOutputHelper output)
         long count = model.ParameterCount;
         output.WriteLine($"{name}: {count:N0} parameters (timm {timmCount:N0})");
         Assert.InRange(count, (long)(timmCount * 0.98), (long)(timmCount * 1.02));
+        Assert.Equal(timmCount, StudentRegistry.ReferenceParameters(name));
     }
 
     [Fact]
