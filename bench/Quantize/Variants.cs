@@ -7,7 +7,9 @@ namespace Edge.Bench.Quantize;
 /// <summary>Named quantizer configurations the benchmark compares.</summary>
 internal static class Variants
 {
-    public static bool NeedsCalibration(string variant) => !variant.StartsWith("dynamic", StringComparison.Ordinal) && variant != "fp32-fused";
+    private const string PointwiseConv = "pointwise-conv-matmul";
+
+    public static bool NeedsCalibration(string variant) => !variant.StartsWith("dynamic", StringComparison.Ordinal) && !variant.StartsWith("fp32-", StringComparison.Ordinal);
 
     public static QuantizeOptions Options(string variant) => variant switch
     {
@@ -27,7 +29,11 @@ internal static class Variants
         "qop-linear-fused" => new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["MatMul", "Gemm"], FuseAttention = AttentionForm.MultiHeadAttention },
         "qop-fused" => new() { Mode = QuantizationMode.StaticQOperator, FuseAttention = AttentionForm.MultiHeadAttention },
         "dynamic" => new() { Mode = QuantizationMode.Dynamic },
+        // 1x1 convs as MatMuls (int8 in the quantized forms); fp32-pw is the same rewrite with nothing quantized.
+        "fp32-pw" => new() { Mode = QuantizationMode.Dynamic, OpTypes = [], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv] },
+        "dynamic-pw" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv] },
+        "qop-linear-pw" => new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["MatMul", "Gemm"], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv] },
         "dynamic-conv" => new() { Mode = QuantizationMode.Dynamic, DynamicConv = true },
-        _ => throw new ArgumentException($"unknown variant {variant}; known: qop-minmax, qdq-minmax, qop-percentile, qdq-percentile, qop-entropy, qop-s8s8, qop-pertensor, qop-linear, qop-convonly, dynamic, dynamic-conv"),
+        _ => throw new ArgumentException($"unknown variant {variant}; known: fp32-pw, dynamic-pw, qop-linear-pw, qop-minmax, qdq-minmax, qop-percentile, qdq-percentile, qop-entropy, qop-s8s8, qop-pertensor, qop-linear, qop-convonly, dynamic, dynamic-conv"),
     };
 }
