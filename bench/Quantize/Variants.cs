@@ -32,6 +32,8 @@ internal static class Variants
         // 1x1 convs as MatMuls (int8 in the quantized forms); fp32-pw is the same rewrite with nothing quantized.
         "fp32-pw" => new() { Mode = QuantizationMode.Dynamic, OpTypes = [], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv] },
         "dynamic-pw" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv] },
+        "dynamic-pw-noattn" => new() { Mode = QuantizationMode.Dynamic, GraphPasses = [PointwiseConv] },
+        "dynamic-attn-pw" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.Attention, GraphPasses = [PointwiseConv] },
         "qop-linear-pw" => new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["MatMul", "Gemm"], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv] },
         "dynamic-conv" => new() { Mode = QuantizationMode.Dynamic, DynamicConv = true },
         _ => throw new ArgumentException($"unknown variant {variant}; known: fp32-pw, dynamic-pw, qop-linear-pw, qop-minmax, qdq-minmax, qop-percentile, qdq-percentile, qop-entropy, qop-s8s8, qop-pertensor, qop-linear, qop-convonly, dynamic, dynamic-conv"),
