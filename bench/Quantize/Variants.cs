@@ -8,6 +8,7 @@ namespace Edge.Bench.Quantize;
 internal static class Variants
 {
     private const string PointwiseConv = "pointwise-conv-matmul";
+    private const string TokenConv = "token-depthwise-conv";
 
     public static bool NeedsCalibration(string variant) => !variant.StartsWith("dynamic", StringComparison.Ordinal) && !variant.StartsWith("fp32-", StringComparison.Ordinal);
 
@@ -34,6 +35,9 @@ internal static class Variants
         "dynamic-pw" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv] },
         "dynamic-pw-noattn" => new() { Mode = QuantizationMode.Dynamic, GraphPasses = [PointwiseConv] },
         "dynamic-attn-pw" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.Attention, GraphPasses = [PointwiseConv] },
+        "fp32-tok" => new() { Mode = QuantizationMode.Dynamic, OpTypes = [], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv] },
+        "dynamic-tok" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv] },
+        "dynamic-tok-noattn" => new() { Mode = QuantizationMode.Dynamic, GraphPasses = [PointwiseConv, TokenConv] },
         "qop-linear-pw" => new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["MatMul", "Gemm"], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv] },
         "dynamic-conv" => new() { Mode = QuantizationMode.Dynamic, DynamicConv = true },
         _ => throw new ArgumentException($"unknown variant {variant}; known: fp32-pw, dynamic-pw, qop-linear-pw, qop-minmax, qdq-minmax, qop-percentile, qdq-percentile, qop-entropy, qop-s8s8, qop-pertensor, qop-linear, qop-convonly, dynamic, dynamic-conv"),

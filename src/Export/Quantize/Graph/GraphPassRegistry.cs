@@ -11,6 +11,7 @@ public sealed class GraphPassRegistry
     {
         var registry = new GraphPassRegistry();
         registry.Add(new PointwiseConvToMatMul());
+        registry.Add(new TokenDepthwiseConv());
         return registry;
     }
 
