@@ -65,10 +65,19 @@ public static class Program
             else if (variant != "fp32" && !variant.StartsWith("file:", StringComparison.Ordinal))
             {
                 var t0 = System.Diagnostics.Stopwatch.StartNew();
-                var report = OnnxQuantizer.Quantize(o.Model, path, Variants.Options(variant), Variants.NeedsCalibration(variant) ? calibration : null);
-                Console.WriteLine($"  {variant}: {report} in {t0.Elapsed.TotalSeconds:F1} s");
-                foreach (var k in report.KeptInFloat.GroupBy(k => (k.OpType, k.Reason)))
-                    Console.WriteLine($"    float: {k.Count()} x {k.Key.OpType}: {k.Key.Reason}");
+                // A staged variant quantizes in several passes (e.g. static convs, then dynamic MatMuls), each reading the last one's output.
+                var steps = Variants.Steps(variant);
+                string from = o.Model;
+                for (int s = 0; s < steps.Count; s++)
+                {
+                    string to = s == steps.Count - 1 ? path : $"{path}.step{s}.onnx";
+                    var options = steps[s];
+                    var report = OnnxQuantizer.Quantize(from, to, options, options.IsStatic ? calibration : null);
+                    Console.WriteLine($"  {variant}{(steps.Count > 1 ? $" step {s + 1}" : "")}: {report} in {t0.Elapsed.TotalSeconds:F1} s");
+                    foreach (var k in report.KeptInFloat.GroupBy(k => (k.OpType, k.Reason)))
+                        Console.WriteLine($"    float: {k.Count()} x {k.Key.OpType}: {k.Key.Reason}");
+                    from = to;
+                }
             }
             if (o.Profile)
             {

@@ -10,7 +10,24 @@ internal static class Variants
     private const string PointwiseConv = "pointwise-conv-matmul";
     private const string TokenConv = "token-depthwise-conv";
 
-    public static bool NeedsCalibration(string variant) => !variant.StartsWith("dynamic", StringComparison.Ordinal) && !variant.StartsWith("fp32-", StringComparison.Ordinal);
+    /// <summary>
+    /// The quantizer runs of a variant, in order. Staged variants mix modes the quantizer applies one at a time:
+    /// "mixed-*" first rewrites the graph and quantizes the remaining convs statically (QLinearConv, calibrated),
+    /// then makes the MatMuls dynamic int8 on that output.
+    /// </summary>
+    public static IReadOnlyList<QuantizeOptions> Steps(string variant) => variant switch
+    {
+        "mixed-tok" => [
+            new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["Conv"], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv] },
+            new() { Mode = QuantizationMode.Dynamic, OpTypes = ["MatMul", "Gemm"] }],
+        "mixed-tok-pct" => [
+            new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["Conv"], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv], Calibration = new() { Method = CalibrationMethod.Percentile, Percentile = 99.999 } },
+            new() { Mode = QuantizationMode.Dynamic, OpTypes = ["MatMul", "Gemm"] }],
+        "mixed-tok-noattn" => [
+            new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["Conv"], GraphPasses = [PointwiseConv, TokenConv] },
+            new() { Mode = QuantizationMode.Dynamic, OpTypes = ["MatMul", "Gemm"] }],
+        _ => [Options(variant)],
+    };
 
     public static QuantizeOptions Options(string variant) => variant switch
     {
