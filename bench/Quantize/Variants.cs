@@ -9,6 +9,7 @@ internal static class Variants
 {
     private const string PointwiseConv = "pointwise-conv-matmul";
     private const string TokenConv = "token-depthwise-conv";
+    private const string Int8Conv = "int8-conv-weights";
 
     /// <summary>
     /// The quantizer runs of a variant, in order. Staged variants mix modes the quantizer applies one at a time:
@@ -55,6 +56,9 @@ internal static class Variants
         "fp32-tok" => new() { Mode = QuantizationMode.Dynamic, OpTypes = [], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv] },
         "dynamic-tok" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv] },
         "dynamic-tok-noattn" => new() { Mode = QuantizationMode.Dynamic, GraphPasses = [PointwiseConv, TokenConv] },
+        "fp32-w8" => new() { Mode = QuantizationMode.Dynamic, OpTypes = [], GraphPasses = [Int8Conv] },
+        "dynamic-tok-w8" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv, Int8Conv] },
+        "dynamic-w8" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [Int8Conv] },
         "qop-linear-pw" => new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["MatMul", "Gemm"], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv] },
         "dynamic-conv" => new() { Mode = QuantizationMode.Dynamic, DynamicConv = true },
         _ => throw new ArgumentException($"unknown variant {variant}; known: fp32-pw, dynamic-pw, qop-linear-pw, qop-minmax, qdq-minmax, qop-percentile, qdq-percentile, qop-entropy, qop-s8s8, qop-pertensor, qop-linear, qop-convonly, dynamic, dynamic-conv"),

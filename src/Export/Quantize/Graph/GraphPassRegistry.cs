@@ -12,6 +12,7 @@ public sealed class GraphPassRegistry
         var registry = new GraphPassRegistry();
         registry.Add(new PointwiseConvToMatMul());
         registry.Add(new TokenDepthwiseConv());
+        registry.Add(new Int8ConvWeights());
         return registry;
     }
 
