@@ -59,8 +59,9 @@ internal static class Variants
         "fp32-w8" => new() { Mode = QuantizationMode.Dynamic, OpTypes = [], GraphPasses = [Int8Conv] },
         "dynamic-tok-w8" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv, Int8Conv] },
         "dynamic-w8" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [Int8Conv] },
+        "dynamic-tok-w8-noattn" => new() { Mode = QuantizationMode.Dynamic, GraphPasses = [PointwiseConv, TokenConv, Int8Conv] },
         "qop-linear-pw" => new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["MatMul", "Gemm"], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv] },
         "dynamic-conv" => new() { Mode = QuantizationMode.Dynamic, DynamicConv = true },
-        _ => throw new ArgumentException($"unknown variant {variant}; known: fp32-pw, dynamic-pw, qop-linear-pw, qop-minmax, qdq-minmax, qop-percentile, qdq-percentile, qop-entropy, qop-s8s8, qop-pertensor, qop-linear, qop-convonly, dynamic, dynamic-conv"),
+        _ => throw new ArgumentException($"unknown variant {variant}; known: fp32-pw, dynamic-pw, dynamic-pw-noattn, dynamic-attn-pw, fp32-tok, dynamic-tok, dynamic-tok-noattn, fp32-w8, dynamic-w8, dynamic-tok-w8, dynamic-tok-w8-noattn, qop-linear-pw, mixed-tok, mixed-tok-pct, mixed-tok-noattn, qop-minmax, qdq-minmax, qop-percentile, qdq-percentile, qop-entropy, qop-s8s8, qop-pertensor, qop-linear, qop-convonly, dynamic, dynamic-conv"),
     };
 }
