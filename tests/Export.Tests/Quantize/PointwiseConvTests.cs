@@ -124,6 +124,32 @@ public sealed class PointwiseConvTests : IDisposable
     }
 
     [Fact]
+    public void With_a_symbolic_image_size_only_the_layout_rewrites_apply()
+    {
+        // Input [N, C, H, W] with H, W symbolic: no map size is known, so neither the 1x1-map rewrite nor the token
+        // depthwise pass may fire, while the conv next to a layout Transpose is still rewritten (it needs no size).
+        var g = new TinyGraph(seed: 14);
+        string x = g.Input("x", 8, 1, 1);
+        string y = g.Conv(g.Op("Relu", [x]), 8, 6, k: 1);
+        g.Output(g.Op("Transpose", [g.Conv(g.Op("Relu", [y]), 6, 5, k: 1)], ("perm", new long[] { 0, 2, 3, 1 })));
+        var model = g.Build();
+        var dims = model.Graph.Input[0].Type.TensorType.Shape.Dim;
+        dims[2] = new Edge.Onnx.Proto.TensorShapeProto.Types.Dimension { DimParam = "H" };
+        dims[3] = new Edge.Onnx.Proto.TensorShapeProto.Types.Dimension { DimParam = "W" };
+        string input = Path.Combine(_dir, "symbolic.onnx");
+        File.WriteAllBytes(input, Google.Protobuf.MessageExtensions.ToByteArray(model));
+        string output = Path.Combine(_dir, "symbolic.out.onnx");
+        var report = OnnxQuantizer.Quantize(input, output, new QuantizeOptions { Mode = QuantizationMode.Dynamic, OpTypes = [], GraphPasses = [Pass, "token-depthwise-conv"] }, ranges: null);
+        Assert.Equal(1, report.GraphPasses[Pass]);
+        Assert.Equal(0, report.GraphPasses["token-depthwise-conv"]);
+        Assert.Equal(1, OpCounts(output).Count("Conv"));
+        var xs = RandomBatch(2, [8, 3, 3], seed: 15);
+        var expected = Run(input, xs, [2, 8, 3, 3]);
+        var actual = Run(output, xs, [2, 8, 3, 3]);
+        Assert.True(expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second)) < 1e-5);
+    }
+
+    [Fact]
     public void An_unknown_pass_name_is_a_clear_error()
     {
         var g = new TinyGraph();

@@ -14,7 +14,7 @@ namespace Edge.Export.Quantize.Graph;
 /// <list type="bullet">
 /// <item>x = Transpose(t, [0,3,1,2]) read only by the conv: MatMul(t, Wᵀ) + b runs on t directly, the Transpose goes.</item>
 /// <item>y read only by Transpose(y, [0,2,3,1]): the MatMul writes that Transpose's output, the Transpose goes.</item>
-/// <item>x is 1x1 spatially (measured by <see cref="ShapeProbe"/>): NCHW and NHWC are the same bytes, so a Reshape
+/// <item>x is 1x1 spatially (measured by <see cref="ShapeProbe"/>; never assumed when the input size is symbolic): NCHW and NHWC are the same bytes, so a Reshape
 /// stands in for the missing Transpose; a Reshape reading y is rewired to read the MatMul output directly.</item>
 /// <item>otherwise the missing side gets a Transpose; a conv that would gain two Transposes is left alone.</item>
 /// </list>
@@ -43,7 +43,7 @@ public sealed class PointwiseConvToMatMul : IGraphPass
             if (inT is null || outT is null)
             {
                 // Only now is the probe worth its session: most convs never need it.
-                shapes ??= ShapeProbe.Run(model);
+                shapes ??= ShapeProbe.TryRun(model) ?? new Dictionary<string, long[]>();
                 unit = shapes.TryGetValue(x, out var s) && s.Length == 4 && s[2] == 1 && s[3] == 1;
             }
             if (inT is null && outT is null && !unit) continue;

@@ -1,4 +1,3 @@
-using Edge.Core;
 using Edge.Onnx.Proto;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
@@ -13,17 +12,22 @@ namespace Edge.Export.Quantize.Graph;
 /// </summary>
 public static class ShapeProbe
 {
-    public static IReadOnlyDictionary<string, long[]> Run(ModelProto model)
+    /// <summary>
+    /// The shapes, or null when the input's sample dimensions are not fixed (e.g. a symbolic image size): then no
+    /// intermediate size is a property of the model, and passes that need one must leave those sites alone.
+    /// </summary>
+    public static IReadOnlyDictionary<string, long[]>? TryRun(ModelProto model)
     {
         var input = ModelInputs.SingleFloatInput(model);
         var dims = input.Type.TensorType.Shape?.Dim;
-        if (dims is null || dims.Count == 0)
-            throw new EdgeException($"input '{input.Name}' has no shape; the shape probe needs fixed sample dimensions");
+        if (dims is null || dims.Count == 0) return null;
         var shape = new long[dims.Count];
         shape[0] = 1;
         for (int i = 1; i < dims.Count; i++)
-            shape[i] = dims[i].HasDimValue && dims[i].DimValue > 0 ? dims[i].DimValue
-                : throw new EdgeException($"input '{input.Name}' dimension {i} is not fixed; the shape probe needs fixed sample dimensions");
+        {
+            if (!dims[i].HasDimValue || dims[i].DimValue <= 0) return null;
+            shape[i] = dims[i].DimValue;
+        }
 
         var probe = model.Clone();
         var existing = new HashSet<string>(probe.Graph.Output.Select(o => o.Name), StringComparer.Ordinal);

@@ -26,7 +26,8 @@ public sealed class TokenDepthwiseConv : IGraphPass
         var index = new GraphIndex(graph);
         var convs = graph.Node.Where(n => n.OpType == "Conv" && GraphIndex.IsDefaultDomain(n)).ToArray();
         if (convs.Length == 0) return 0;
-        var shapes = ShapeProbe.Run(model);
+        // Map sizes decide everything here; with a symbolic input size there are none to rely on.
+        if (ShapeProbe.TryRun(model) is not { } shapes) return 0;
         long opset = ModelFile.DefaultOpset(model);
         var remove = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
         var replace = new Dictionary<NodeProto, List<NodeProto>>(ReferenceEqualityComparer.Instance);
