@@ -10,6 +10,8 @@ namespace Edge.Export.Quantize.Graph;
 /// docs/BENCHMARKS.md): the file shrinks by ¾ of those weights while the conv still runs as a float NCHWc conv.
 /// NOT exact (the weights are rounded to 8 bits), so its accuracy is measured like any quantization. Convs whose
 /// weight has fewer than <see cref="MinElements"/> values are left alone (the two nodes and scales would not pay).
+/// Meant for convs that stay float (dynamic mode): a rewritten conv's weight is no longer an initializer, so the
+/// static modes leave that conv float ("weight is not a float constant") instead of making it a QLinearConv.
 /// </summary>
 public sealed class Int8ConvWeights : IGraphPass
 {
