@@ -74,5 +74,13 @@ internal static class GraphDump
         Console.WriteLine($"# {path}: {model.Graph.Node.Count} nodes");
         foreach (var n in model.Graph.Node)
             Console.WriteLine($"{n.OpType,-24} {n.Name}  ({string.Join(", ", n.Input)}) -> ({string.Join(", ", n.Output)})");
+        // Where the bytes are: which initializers keep the file above a size target.
+        var bytes = model.Graph.Initializer.Select(t => (t.Name, Type: (Edge.Onnx.Proto.TensorProto.Types.DataType)t.DataType, Dims: string.Join("x", t.Dims), Bytes: t.RawData.Length + 4L * t.FloatData.Count))
+            .OrderByDescending(t => t.Bytes).ToArray();
+        Console.WriteLine($"# initializers: {bytes.Sum(t => t.Bytes)} bytes; by type: {string.Join(", ", bytes.GroupBy(t => t.Type).Select(g => $"{g.Key} {g.Sum(t => t.Bytes)}"))}");
+        foreach (var t in bytes.Where(t => t.Bytes >= 1024))
+            Console.WriteLine($"{t.Bytes,9} {t.Type,-8} {t.Dims,-14} {t.Name}");
+        foreach (var t in model.Graph.Initializer.Where(t => t.DataType == (int)Edge.Onnx.Proto.TensorProto.Types.DataType.Int64))
+            Console.WriteLine($"  {t.Name} = [{string.Join(", ", Edge.Export.Quantize.Graph.Tensors.ToInt64s(t))}]");
     }
 }

@@ -7,7 +7,28 @@ namespace Edge.Bench.Quantize;
 /// <summary>Named quantizer configurations the benchmark compares.</summary>
 internal static class Variants
 {
-    public static bool NeedsCalibration(string variant) => !variant.StartsWith("dynamic", StringComparison.Ordinal) && variant != "fp32-fused";
+    private const string PointwiseConv = "pointwise-conv-matmul";
+    private const string TokenConv = "token-depthwise-conv";
+    private const string Int8Conv = "int8-conv-weights";
+
+    /// <summary>
+    /// The quantizer runs of a variant, in order. Staged variants mix modes the quantizer applies one at a time:
+    /// "mixed-*" first rewrites the graph and quantizes the remaining convs statically (QLinearConv, calibrated),
+    /// then makes the MatMuls dynamic int8 on that output.
+    /// </summary>
+    public static IReadOnlyList<QuantizeOptions> Steps(string variant) => variant switch
+    {
+        "mixed-tok" => [
+            new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["Conv"], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv] },
+            new() { Mode = QuantizationMode.Dynamic, OpTypes = ["MatMul", "Gemm"] }],
+        "mixed-tok-pct" => [
+            new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["Conv"], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv], Calibration = new() { Method = CalibrationMethod.Percentile, Percentile = 99.999 } },
+            new() { Mode = QuantizationMode.Dynamic, OpTypes = ["MatMul", "Gemm"] }],
+        "mixed-tok-noattn" => [
+            new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["Conv"], GraphPasses = [PointwiseConv, TokenConv] },
+            new() { Mode = QuantizationMode.Dynamic, OpTypes = ["MatMul", "Gemm"] }],
+        _ => [Options(variant)],
+    };
 
     public static QuantizeOptions Options(string variant) => variant switch
     {
@@ -27,7 +48,20 @@ internal static class Variants
         "qop-linear-fused" => new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["MatMul", "Gemm"], FuseAttention = AttentionForm.MultiHeadAttention },
         "qop-fused" => new() { Mode = QuantizationMode.StaticQOperator, FuseAttention = AttentionForm.MultiHeadAttention },
         "dynamic" => new() { Mode = QuantizationMode.Dynamic },
+        // 1x1 convs as MatMuls (int8 in the quantized forms); fp32-pw is the same rewrite with nothing quantized.
+        "fp32-pw" => new() { Mode = QuantizationMode.Dynamic, OpTypes = [], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv] },
+        "dynamic-pw" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv] },
+        "dynamic-pw-noattn" => new() { Mode = QuantizationMode.Dynamic, GraphPasses = [PointwiseConv] },
+        "dynamic-attn-pw" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.Attention, GraphPasses = [PointwiseConv] },
+        "fp32-tok" => new() { Mode = QuantizationMode.Dynamic, OpTypes = [], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv] },
+        "dynamic-tok" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv] },
+        "dynamic-tok-noattn" => new() { Mode = QuantizationMode.Dynamic, GraphPasses = [PointwiseConv, TokenConv] },
+        "fp32-w8" => new() { Mode = QuantizationMode.Dynamic, OpTypes = [], GraphPasses = [Int8Conv] },
+        "dynamic-tok-w8" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv, Int8Conv] },
+        "dynamic-w8" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [Int8Conv] },
+        "dynamic-tok-w8-noattn" => new() { Mode = QuantizationMode.Dynamic, GraphPasses = [PointwiseConv, TokenConv, Int8Conv] },
+        "qop-linear-pw" => new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["MatMul", "Gemm"], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv] },
         "dynamic-conv" => new() { Mode = QuantizationMode.Dynamic, DynamicConv = true },
-        _ => throw new ArgumentException($"unknown variant {variant}; known: qop-minmax, qdq-minmax, qop-percentile, qdq-percentile, qop-entropy, qop-s8s8, qop-pertensor, qop-linear, qop-convonly, dynamic, dynamic-conv"),
+        _ => throw new ArgumentException($"unknown variant {variant}; known: fp32-pw, dynamic-pw, dynamic-pw-noattn, dynamic-attn-pw, fp32-tok, dynamic-tok, dynamic-tok-noattn, fp32-w8, dynamic-w8, dynamic-tok-w8, dynamic-tok-w8-noattn, qop-linear-pw, mixed-tok, mixed-tok-pct, mixed-tok-noattn, qop-minmax, qdq-minmax, qop-percentile, qdq-percentile, qop-entropy, qop-s8s8, qop-pertensor, qop-linear, qop-convonly, dynamic, dynamic-conv"),
     };
 }

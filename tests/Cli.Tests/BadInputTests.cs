@@ -65,6 +65,15 @@ public class BadInputTests
     }
 
     [Fact]
+    public void UnknownGraphPassIsNamedAndWritesNothing()
+    {
+        using var dir = new TempDir();
+        var r = Run("quantize", "--model", TestPaths.Teacher, "--out", dir.File("int8"), "--mode", "dynamic", "--graph-pass", "pointwise-convs");
+        AssertCleanError(r, "unknown graph pass 'pointwise-convs'");
+        Assert.False(Directory.Exists(dir.File("int8")));
+    }
+
+    [Fact]
     public void QuantizingIntoTheSourceFolderIsRefused()
     {
         var r = Run("quantize", "--model", TestPaths.Teacher, "--out", Path.GetDirectoryName(TestPaths.Teacher)!);

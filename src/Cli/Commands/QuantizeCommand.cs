@@ -44,10 +44,12 @@ public sealed class QuantizeCommand : ICliCommand
         var dataset = new Option<string>("--data") { Description = "Dataset for calibration (train split)", DefaultValueFactory = _ => "fashion-mnist" };
         var seed = new Option<int>("--seed") { Description = "Seed for drawing the calibration set", DefaultValueFactory = _ => 0 };
         var maxSize = new Option<double?>("--max-size-ratio") { Description = "With --mode auto: keep a layer float for speed only while the model stays at most this fraction of fp32 (e.g. 0.3)" };
+        var passes = new Option<string[]>("--graph-pass") { Description = "Graph rewrite before quantizing, in order (repeatable): pointwise-conv-matmul (1x1 convs as int8 MatMuls), token-depthwise-conv (depthwise convs on <=2x2 maps in token layout), int8-conv-weights (float convs keep int8-stored weights, folded at load)", AllowMultipleArgumentsPerToken = true };
+        var fuse = new Option<bool>("--fuse-attention") { Description = "With a fixed --mode: replace plain-op attention by one com.microsoft MultiHeadAttention first (--mode auto always tries it)" };
         var ort = new Option<bool>("--ort") { Description = "Also write model.ort and required_operators*.config for ONNX Runtime Mobile" };
         var command = new Command("quantize", "Quantize a model package to INT8 (dynamic, static QDQ or QOperator) or FP16")
         {
-            model, output, precision, mode, method, percentile, samples, perTensor, symmetric, keep, budget, maxSize, dataset, seed, ort,
+            model, output, precision, mode, method, percentile, samples, perTensor, symmetric, keep, budget, maxSize, passes, fuse, dataset, seed, ort,
         };
         command.SetAction(parse =>
         {
@@ -67,6 +69,8 @@ public sealed class QuantizeCommand : ICliCommand
                     PerChannel = !parse.GetValue(perTensor),
                     SymmetricActivations = parse.GetValue(symmetric),
                     KeepInFloat = parse.GetValue(keep) ?? [],
+                    GraphPasses = parse.GetValue(passes) ?? [],
+                    FuseAttention = parse.GetValue(fuse) ? Edge.Export.Quantize.Graph.AttentionForm.MultiHeadAttention : null,
                     Calibration = new CalibrationOptions { Method = Methods.Parse(parse.GetValue(method)!), Percentile = parse.GetValue(percentile) },
                 },
             };

@@ -103,7 +103,8 @@ public static class PackageQuantizer
             {
                 Name = name, Precision = "int8", ModelSha256 = null, CreatedUtc = null, Gate = null,
                 Quantization = new QuantizationInfo(
-                    (options.Quantize.Mode == QuantizationMode.Auto ? "Auto→" : "") + quantize.Mode + (report.FusedAttention > 0 ? $" + {report.FusedAttention} fused attention" : ""),
+                    (options.Quantize.Mode == QuantizationMode.Auto ? "Auto→" : "") + quantize.Mode + (report.FusedAttention > 0 ? $" + {report.FusedAttention} fused attention" : "")
+                        + string.Concat(report.GraphPasses.Where(p => p.Value > 0).Select(p => $" + {p.Key} x{p.Value}")),
                     $"{quantize.ActivationType}/{quantize.WeightType}{(quantize.PerChannel ? " per-channel" : "")}",
                     quantize.IsStatic ? quantize.Calibration.Method.ToString() : null,
                     quantize.IsStatic ? options.CalibrationSamples : 0,

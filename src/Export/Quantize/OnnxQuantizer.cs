@@ -52,6 +52,10 @@ public static class OnnxQuantizer
         registry ??= OpQuantizerRegistry.CreateDefault();
         var model = source.Clone();
         int fusedAttention = options.FuseAttention is { } form ? AttentionFusion.Apply(model, form) : 0;
+        var passes = GraphPassRegistry.CreateDefault();
+        var rewrites = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (string name in options.GraphPasses)
+            rewrites[name] = rewrites.GetValueOrDefault(name) + passes.Get(name).Apply(model);
         var graph = model.Graph;
         for (int i = 0; i < graph.Node.Count; i++)
             if (string.IsNullOrEmpty(graph.Node[i].Name)) graph.Node[i].Name = $"{graph.Node[i].OpType}_{i}";
@@ -99,6 +103,7 @@ public static class OnnxQuantizer
             CalibrationMethod = ranges?.Method.ToString(),
             CalibrationSamples = ranges?.Samples ?? 0,
             FusedAttention = fusedAttention,
+            GraphPasses = rewrites,
             Quantized = quantized,
             KeptInFloat = kept,
             ActivationScales = ScaleSummary.Of(ctx.ActivationScales),

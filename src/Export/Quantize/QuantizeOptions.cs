@@ -44,6 +44,12 @@ public sealed record QuantizeOptions
     /// </summary>
     public Graph.AttentionForm? FuseAttention { get; init; }
 
+    /// <summary>
+    /// Float graph rewrites (names from <see cref="Graph.GraphPassRegistry"/>) run in this order after attention
+    /// fusion and before quantizing, e.g. "pointwise-conv-matmul" so 1x1 convs become int8 MatMuls.
+    /// </summary>
+    public IReadOnlyList<string> GraphPasses { get; init; } = [];
+
     public CalibrationOptions Calibration { get; init; } = new();
 
     public bool IsStatic => Mode != QuantizationMode.Dynamic;
@@ -53,5 +59,7 @@ public sealed record QuantizeOptions
         if (!Enum.IsDefined(Mode)) throw new EdgeException($"unknown quantization mode {Mode}");
         if (!Enum.IsDefined(ActivationType) || !Enum.IsDefined(WeightType)) throw new EdgeException("unknown quantization type");
         Calibration.Validate();
+        var passes = Graph.GraphPassRegistry.CreateDefault();
+        foreach (string name in GraphPasses) passes.Get(name);
     }
 }

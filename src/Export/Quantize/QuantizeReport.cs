@@ -12,6 +12,8 @@ public sealed record QuantizeReport
     public int CalibrationSamples { get; init; }
     /// <summary>Attention subgraphs replaced by one com.microsoft Attention node (<see cref="QuantizeOptions.FuseAttention"/>).</summary>
     public int FusedAttention { get; init; }
+    /// <summary>Sites each graph pass rewrote (<see cref="QuantizeOptions.GraphPasses"/>), by pass name.</summary>
+    public IReadOnlyDictionary<string, int> GraphPasses { get; init; } = new Dictionary<string, int>();
     public required IReadOnlyList<QuantizedNode> Quantized { get; init; }
     public required IReadOnlyList<FloatNode> KeptInFloat { get; init; }
     public required ScaleSummary ActivationScales { get; init; }
@@ -24,7 +26,7 @@ public sealed record QuantizeReport
     public override string ToString() =>
         $"{Mode} ({ActivationType} act / {WeightType} weight{(PerChannel ? ", per-channel" : "")}"
         + (CalibrationMethod is null ? "" : $", {CalibrationMethod} over {CalibrationSamples} samples")
-        + $"): {Quantized.Count} nodes quantized{(FusedAttention > 0 ? $", {FusedAttention} attention blocks fused" : "")}, {KeptInFloat.Count} kept in float; {InputBytes / 1e6:0.00} MB → {OutputBytes / 1e6:0.00} MB ({SizeRatio:P0})";
+        + $"): {Quantized.Count} nodes quantized{(FusedAttention > 0 ? $", {FusedAttention} attention blocks fused" : "")}{string.Concat(GraphPasses.Select(p => $", {p.Key} x{p.Value}"))}, {KeptInFloat.Count} kept in float; {InputBytes / 1e6:0.00} MB → {OutputBytes / 1e6:0.00} MB ({SizeRatio:P0})";
 }
 
 /// <summary>A node now running in int8, and the kernel it became (QLinearConv, QGemm, fused, ...).</summary>

@@ -1,0 +1,81 @@
+using Edge.Onnx.Proto;
+
+namespace Edge.Export.Quantize.Graph;
+
+/// <summary>Producer, consumers and initializers of every tensor of a graph, for pattern-matching passes.</summary>
+internal sealed class GraphIndex
+{
+    private readonly Dictionary<string, NodeProto> _producer = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<NodeProto>> _consumers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _outputs;
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+
+    public GraphIndex(GraphProto graph)
+    {
+        Initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        foreach (var n in graph.Node)
+        {
+            foreach (string o in n.Output) _producer[o] = n;
+            foreach (string i in n.Input.Distinct())
+            {
+                if (!_consumers.TryGetValue(i, out var list)) _consumers[i] = list = [];
+                list.Add(n);
+            }
+            _names.Add(n.Name);
+            _names.UnionWith(n.Output);
+        }
+        _outputs = new HashSet<string>(graph.Output.Select(o => o.Name), StringComparer.Ordinal);
+        _names.UnionWith(Initializers.Keys);
+        _names.UnionWith(graph.Input.Select(i => i.Name));
+    }
+
+    public Dictionary<string, TensorProto> Initializers { get; }
+
+    public NodeProto? Producer(string tensor) => _producer.GetValueOrDefault(tensor);
+
+    public IReadOnlyList<NodeProto> Consumers(string tensor) => _consumers.TryGetValue(tensor, out var l) ? l : [];
+
+    public bool IsGraphOutput(string tensor) => _outputs.Contains(tensor);
+
+    /// <summary>The only reader of <paramref name="tensor"/> when it is <paramref name="opType"/> in the default domain and the tensor is not a graph output.</summary>
+    public NodeProto? SingleConsumer(string tensor, string opType) =>
+        !IsGraphOutput(tensor) && Consumers(tensor) is [var c] && c.OpType == opType && IsDefaultDomain(c) ? c : null;
+
+    public TensorProto? FloatInitializer(string name) =>
+        Initializers.TryGetValue(name, out var t) && t.DataType == (int)TensorProto.Types.DataType.Float ? t : null;
+
+    /// <summary>A tensor or node name not used anywhere in the graph yet (and reserves it).</summary>
+    public string Unique(string name)
+    {
+        string n = name;
+        for (int i = 1; _names.Contains(n); i++) n = $"{name}_{i}";
+        _names.Add(n);
+        return n;
+    }
+
+    public static bool IsDefaultDomain(NodeProto n) => n.Domain is "" or "ai.onnx";
+
+    public static long[]? Ints(NodeProto n, string attribute) =>
+        n.Attribute.FirstOrDefault(a => a.Name == attribute) is { } a ? a.Ints.ToArray() : null;
+
+    public static long? Int(NodeProto n, string attribute) =>
+        n.Attribute.FirstOrDefault(a => a.Name == attribute) is { } a ? a.I : null;
+
+    public static string? Str(NodeProto n, string attribute) =>
+        n.Attribute.FirstOrDefault(a => a.Name == attribute) is { } a ? a.S.ToStringUtf8() : null;
+
+    public static NodeProto Node(string op, string name, IEnumerable<string> inputs, IEnumerable<string> outputs, string domain = "")
+    {
+        var n = new NodeProto { OpType = op, Name = name, Domain = domain };
+        n.Input.AddRange(inputs);
+        n.Output.AddRange(outputs);
+        return n;
+    }
+
+    public static AttributeProto IntsAttribute(string name, params long[] values)
+    {
+        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        a.Ints.AddRange(values);
+        return a;
+    }
+}
