@@ -78,7 +78,7 @@ public sealed class MixedPrecision : IDisposable
         // Float32 islands inside the low-precision model: float32 in, float32 weights, output cast back down.
         foreach (var (_, m) in model.named_modules())
         {
-            if (!KeepsFloat32(m) || m is not nn.Module<Tensor, Tensor> island) continue;
+            if (!KeepsFloat32(m, _compute) || m is not nn.Module<Tensor, Tensor> island) continue;
             island.to(ScalarType.Float32);
             var islandIn = island.register_forward_pre_hook((_, x) => x.dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32));
             var islandOut = island.register_forward_hook((_, _, y) => y.to(_compute));
@@ -105,7 +105,7 @@ public sealed class MixedPrecision : IDisposable
     }
 
     /// <summary>
-    /// Modules computed in float32 under bf16/fp16:
+    /// Modules computed in float32 when the student computes in <paramref name="compute"/> (bf16 or fp16):
     /// <list type="bullet">
     /// <item>Normalisation, as autocast keeps it: batch statistics and running means in bf16 lose the small
     /// differences they are made of (measured, while the conv bug below was still unknown: bf16 everywhere trailed
@@ -113,15 +113,15 @@ public sealed class MixedPrecision : IDisposable
     /// <item>Depthwise convolutions with a stride (TinyViT's patch merging): libtorch 2.10's CPU kernel returns a
     /// wrong input gradient for them in bf16 (measured: relative error ~0.95 against fp32, cosine ~0.2, for 3x3
     /// stride 2 on 7x7-9x9 maps; forward and weight gradient are fine, and so are stride-1 depthwise and strided
-    /// dense or 2-group convs). Every parameter below the last patch merging then trained on noise and bf16 trailed
-    /// fp32 by 13 points after 128 steps (MixedPrecisionTests.Bf16GradientsAndLossesTrackFp32). Not checked on
-    /// CUDA; there too it is one cheap conv per stage.</item>
+    /// dense or 2-group convs, and fp16's). Every parameter below the last patch merging then trained on noise and
+    /// bf16 trailed fp32 by 13 points after 128 steps (MixedPrecisionTests.Bf16GradientsAndLossesTrackFp32). Not
+    /// checked on CUDA; there too it is one cheap conv per stage.</item>
     /// </list>
     /// </summary>
-    internal static bool KeepsFloat32(nn.Module module) => module switch
+    internal static bool KeepsFloat32(nn.Module module, ScalarType compute) => module switch
     {
         BatchNorm1d or BatchNorm2d or LayerNorm => true,
-        Conv2d c => c.groups > 1 && c.groups == c.in_channels && c.stride.Any(s => s > 1),
+        Conv2d c => compute == ScalarType.BFloat16 && c.groups > 1 && c.groups == c.in_channels && c.stride.Any(s => s > 1),
         _ => false,
     };
 
