@@ -142,7 +142,7 @@ public static class DistillTrainer
             train, batchBuilder.Cache, batchBuilder.HasTeacher, device);
         var (optimizer, lrScales) = CreateOptimizer(model, objective, o, precision);
         using var _optimizer = optimizer;
-        using var ema = o.Ema is { } emaDecay ? new EmaWeights(model, emaDecay, o.EmaWarmup) : null;
+        using var ema = o.Ema is { } emaDecay ? new EmaWeights(model, emaDecay, o.EmaWarmup, precision.OptimizerParameter) : null;
         IEnumerable<Tensor> saved = ema is null ? objective.Parameters : [.. objective.Parameters, .. ema.Tensors];
         var metrics = new List<EpochMetrics>();
         int startEpoch = 1;

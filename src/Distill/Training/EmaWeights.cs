@@ -1,6 +1,7 @@
 using Edge.Core;
 using Edge.Distill.Models;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Edge.Distill.Training;
@@ -16,7 +17,9 @@ public sealed class EmaWeights : IDisposable
 {
     private readonly (Tensor Ema, Tensor Live)[] _pairs;
 
-    public EmaWeights(StudentModel model, double decay, bool warmup = true)
+    /// <param name="source">Maps a model parameter to the tensor to average (mixed precision: its float32 master, so the
+    /// average is not of bf16-rounded weights); the parameter itself when null.</param>
+    public EmaWeights(StudentModel model, double decay, bool warmup = true, Func<string, Parameter, Parameter>? source = null)
     {
         if (!(decay > 0 && decay < 1)) throw new EdgeException($"--ema must be in (0, 1), e.g. 0.9998; got {decay}");
         Decay = decay;
@@ -26,7 +29,7 @@ public sealed class EmaWeights : IDisposable
         Model.to(device);
         Model.eval();
         foreach (var p in Model.parameters()) p.requires_grad = false;
-        var live = State(model);
+        var live = State(model, source);
         var ema = State(Model);
         if (!live.Keys.Order().SequenceEqual(ema.Keys.Order()))
             throw new InvalidOperationException($"EMA copy of {model.RegistryName} has other state names than the model");
@@ -69,10 +72,10 @@ public sealed class EmaWeights : IDisposable
 
     public void Dispose() => Model.Dispose();
 
-    private static Dictionary<string, Tensor> State(nn.Module m)
+    private static Dictionary<string, Tensor> State(nn.Module m, Func<string, Parameter, Parameter>? source = null)
     {
         var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, p) in m.named_parameters()) state[name] = p;
+        foreach (var (name, p) in m.named_parameters()) state[name] = source?.Invoke(name, p) ?? p;
         foreach (var (name, b) in m.named_buffers()) state[name] = b;
         return state;
     }

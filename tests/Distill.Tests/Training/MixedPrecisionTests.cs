@@ -1,8 +1,11 @@
 using Edge.Core;
-using Edge.Core.Progress;
+using Edge.Core.Data;
+using Edge.Core.Preprocessing;
+using Edge.Distill.Models;
 using Edge.Distill.Training;
 using Edge.Testing;
 using TorchSharp;
+using TorchSharp.Modules;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -81,6 +84,22 @@ public class MixedPrecisionTests
     }
 
     [Fact]
+    public void EmaOfAMixedRunAveragesTheFloat32MastersNotTheBf16Weights()
+    {
+        torch.random.manual_seed(4);
+        using var model = StudentRegistry.Create("tinyvit-quick-32");
+        using var mp = new MixedPrecision(TrainingPrecision.Bf16, model, []);
+        using var ema = new EmaWeights(model, 0.5, warmup: false, mp.OptimizerParameter);
+        var live = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, p) in ema.Model.named_parameters())
+        {
+            var master = mp.OptimizerParameter(name, live[name]);
+            Assert.Equal(ScalarType.Float32, master.dtype);
+            Assert.Equal(0f, p.detach().sub(master.detach()).abs().max().item<float>()); // bf16-rounded weights differ by ~1e-3
+        }
+    }
+
+    [Fact]
     public void Fp16OverflowSkipsTheStepLeavesWeightsAndHalvesTheScale()
     {
         torch.random.manual_seed(2);
@@ -109,31 +128,79 @@ public class MixedPrecisionTests
     }
 
     /// <summary>
-    /// A guard that bf16 training learns, not the issue's 0.3-point bar: on CPU it does not meet that bar yet.
-    /// Measured 2026-11-22 (128 steps of 32 on 4,096 images, 500 test images): fp32 loss 5.98 / top-1 69.0%, bf16 loss
-    /// 7.50 / top-1 55.8% — bf16 trails by 13 points this early (open in issue #7; see docs/BENCHMARKS.md). The test
-    /// fails when bf16 stops learning (near the 10% of chance) or falls below 60% of fp32's accuracy, or when the
-    /// saved weights are not float32.
+    /// bf16 must compute the same training as fp32 up to bf16's rounding. The same tinyvit-quick-32 (same seed) on
+    /// the same 32 Fashion-MNIST images: (1) the float32 master gradients of the first step against fp32's, parameter
+    /// by parameter; (2) the loss over 5 AdamW steps through <see cref="MixedPrecision.Step"/>. Measured (2026-11-23):
+    /// cosine 0.993-1.000 (median 0.999) over the 90 parameters with |g| ≥ 1e-3, losses within 0.003 at every step.
+    /// Before strided depthwise convolutions were kept in float32, libtorch's wrong bf16 input gradient for them made
+    /// every parameter below the last patch merging train on noise: cosine −0.49 to 1.00 (median 0.27), losses
+    /// 1.299/1.754 after one step and 0.318/0.742 after four (fp32/bf16), and 55.8% vs 69.0% test top-1 after 128
+    /// steps of real training (docs/BENCHMARKS.md, "GPU training (issue #7)").
     /// </summary>
     [Fact]
-    public void Bf16TrainingLearns()
+    public void Bf16GradientsAndLossesTrackFp32()
     {
         TestPaths.RequireFashionMnist();
-        using var fp32Dir = new TempDir();
-        using var bf16Dir = new TempDir();
-        DistillOptions Options(string dir, TrainingPrecision p) => new()
+        // One thread: a few seconds, where two threads on a busy 2-core machine took 40 (process-wide, so restored).
+        int threads = torch.get_num_threads();
+        torch.set_num_threads(1);
+        try { TrackFp32(); }
+        finally { torch.set_num_threads(threads); }
+    }
+
+    private static void TrackFp32()
+    {
+        const int n = 32, steps = 5;
+        using var ds = DatasetFactory.Open(TestPaths.FashionMnist, "train", 1);
+        var split = InMemorySplit.Load(ds, new Preprocessor(PreprocessSpec.FashionMnist32), [.. Enumerable.Range(0, n)]);
+        using var x = torch.tensor(split.Data, [n, 1, 32, 32]);
+        using var y = torch.tensor(split.Labels.Select(l => (long)l).ToArray());
+        static StudentModel Student()
         {
-            OutputDir = dir, Student = "tinyvit-quick-32", Teachers = [TestPaths.Teacher], Dataset = TestPaths.FashionMnist,
-            Epochs = 2, BatchSize = 32, TrainSamples = 4096, TeacherSamples = 1024, TestSamples = 500, AgreementSamples = 100,
-            Seed = 11, Plots = false, Precision = p,
-        };
-        using var fp32 = DistillTrainer.Run(Options(fp32Dir.Path, TrainingPrecision.Fp32), IProgressHost.None);
-        using var bf16 = DistillTrainer.Run(Options(bf16Dir.Path, TrainingPrecision.Bf16), IProgressHost.None);
-        Console.WriteLine($"fp32: loss {fp32.Epochs[^1].TrainLoss:F4} top-1 {fp32.TestTop1:P2} {fp32.TrainImagesPerSecond:F0} img/s; bf16: loss {bf16.Epochs[^1].TrainLoss:F4} top-1 {bf16.TestTop1:P2} {bf16.TrainImagesPerSecond:F0} img/s");
-        Assert.True(bf16.Epochs[^1].TrainLoss < bf16.Epochs[0].TrainLoss || bf16.Epochs[^1].TrainLoss < 1.5 * fp32.Epochs[^1].TrainLoss,
-            $"bf16 loss did not come down: fp32 {fp32.Epochs[^1].TrainLoss:F4} vs bf16 {bf16.Epochs[^1].TrainLoss:F4}");
-        Assert.True(bf16.TestTop1 > 0.35 && bf16.TestTop1 > 0.6 * fp32.TestTop1, $"top-1 fp32 {fp32.TestTop1:P2} vs bf16 {bf16.TestTop1:P2}");
-        Assert.Equal(ScalarType.Float32, bf16.Model.parameters().First().dtype); // saved and exported in float32
+            torch.random.manual_seed(5);
+            return StudentRegistry.Create("tinyvit-quick-32");
+        }
+        using var fp32 = Student();
+        using var bf16 = Student();
+        using var mp32 = new MixedPrecision(TrainingPrecision.Fp32, fp32, []);
+        using var mp16 = new MixedPrecision(TrainingPrecision.Bf16, bf16, []);
+        AdamW Optimizer(nn.Module m, MixedPrecision mp) =>
+            torch.optim.AdamW(LayerDecay.Build(m, [], 2e-3, 0.05, null, mp.OptimizerParameter).Groups, lr: 2e-3, weight_decay: 0.05);
+        using var opt32 = Optimizer(fp32, mp32);
+        using var opt16 = Optimizer(bf16, mp16);
+        var g32 = fp32.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var g16 = bf16.named_parameters().ToDictionary(p => p.name, p => mp16.OptimizerParameter(p.name, p.parameter));
+        fp32.train();
+        bf16.train();
+        var losses = new List<(float Fp32, float Bf16)>();
+        for (int step = 0; step < steps; step++)
+        {
+            opt32.zero_grad();
+            opt16.zero_grad();
+            var l32 = nn.functional.cross_entropy(fp32.call(x), y);
+            var l16 = nn.functional.cross_entropy(bf16.call(x), y);
+            losses.Add((l32.item<float>(), l16.item<float>()));
+            mp32.Step(l32, opt32, clipNorm: 0);
+            mp16.Step(l16, opt16, clipNorm: 0);
+            if (step > 0) continue;
+            foreach (var (name, p) in g32)
+            {
+                using var a = p.grad!.detach();
+                using var b = g16[name].grad!.detach();
+                double norm = a.norm().item<float>();
+                if (norm < 1e-3) continue; // gradients that are ~0 in fp32 (e.g. biases right before a BatchNorm) are pure rounding noise
+                double cos = a.mul(b).sum().item<float>() / (norm * b.norm().item<float>());
+                Assert.True(cos > 0.98, $"{name}: bf16 master gradient has cosine {cos:F3} to fp32's (|g| {norm:E2})");
+            }
+        }
+        var diffs = string.Join(", ", losses.Select(l => $"{l.Fp32:F3}/{l.Bf16:F3}"));
+        Assert.True(losses.All(l => Math.Abs(l.Fp32 - l.Bf16) < 0.02), $"fp32/bf16 loss per step: {diffs}");
+        Assert.True(losses[^1].Bf16 < losses[0].Bf16 - 0.3, $"bf16 did not learn: {diffs}");
+        // The cause of the old gap, kept in float32 (see MixedPrecision.KeepsFloat32).
+        Assert.All(bf16.modules().OfType<Conv2d>().Where(c => c.groups > 1 && c.stride.Any(s => s > 1)),
+            c => Assert.Equal(ScalarType.Float32, c.weight.dtype));
+        mp16.RestoreFloat32(); // what the trainer saves and exports
+        Assert.All(bf16.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
     }
 }
 
