@@ -143,7 +143,9 @@ public static class DistillTrainer
         var (optimizer, lrScales) = CreateOptimizer(model, objective, o, precision);
         using var _optimizer = optimizer;
         using var ema = o.Ema is { } emaDecay ? new EmaWeights(model, emaDecay, o.EmaWarmup, precision.OptimizerParameter) : null;
-        IEnumerable<Tensor> saved = ema is null ? objective.Parameters : [.. objective.Parameters, .. ema.Tensors];
+        // Besides the model and optimizer, a checkpoint holds the loss's own parameters, the EMA, and for a mixed-
+        // precision run the float32 masters (the optimizer's real weights).
+        IEnumerable<Tensor> saved = [.. objective.Parameters, .. ema?.Tensors ?? [], .. precision.MasterTensors];
         var metrics = new List<EpochMetrics>();
         int startEpoch = 1;
         long step = 0;
@@ -154,7 +156,7 @@ public static class DistillTrainer
             if (state.Fingerprint != fingerprint)
                 throw new EdgeException($"{ckpt} was written by a run with other settings ({state.Fingerprint}); resume with the same options, or drop --resume to start over (this run: {fingerprint})");
             state = Checkpoint.Load(ckpt, model, optimizer, saved);
-            precision.ReloadMasters();
+            precision.SyncModelFromMasters();
             metrics.AddRange(state.Metrics);
             startEpoch = state.Epoch + 1;
             step = state.Step;

@@ -175,12 +175,19 @@ public sealed class MixedPrecision : IDisposable
         return true;
     }
 
-    /// <summary>After a checkpoint was loaded into the model: its (low-precision) weights become the masters.</summary>
-    public void ReloadMasters()
+    /// <summary>
+    /// The float32 masters of the low-precision parameters, in a fixed order: a checkpoint stores them, because the
+    /// bf16/fp16 model weights are only their rounding and a resume from those would not continue exactly.
+    /// </summary>
+    public IEnumerable<Tensor> MasterTensors => _pairs.Select(pair => (Tensor)pair.Master);
+
+    /// <summary>After a checkpoint (with its masters) was loaded: the model's weights become the masters' rounding
+    /// again, exactly as after an optimizer step.</summary>
+    public void SyncModelFromMasters()
     {
         if (!IsMixed) return;
         using var _ = no_grad();
-        foreach (var (p, master) in _pairs) master.copy_(p.to(ScalarType.Float32));
+        foreach (var (p, master) in _pairs) p.copy_(master);
     }
 
     /// <summary>Returns the model to float32 with the exact master weights, for evaluation, saving and export.</summary>

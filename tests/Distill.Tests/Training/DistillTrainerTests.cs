@@ -54,6 +54,25 @@ public class DistillTrainerTests
     }
 
     [Fact]
+    public void Bf16ResumeContinuesFromTheFloat32Masters()
+    {
+        // A bf16 run's optimizer updates float32 masters; resuming from the bf16-rounded model weights instead
+        // (what the checkpoint held before) changed the second epoch's loss in the 3rd-4th digit.
+        TestPaths.RequireFashionMnist();
+        using var full = new TempDir();
+        using var killed = new TempDir();
+        var options = Tiny(full.Path) with { Precision = TrainingPrecision.Bf16, Plots = false };
+        using var reference = DistillTrainer.Run(options, IProgressHost.None);
+
+        using var cancel = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            DistillTrainer.Run(options with { OutputDir = killed.Path }, new CancelOnTitle("epoch 2/", cancel), cancel.Token));
+        using var resumed = DistillTrainer.Run(options with { OutputDir = killed.Path, Resume = true }, IProgressHost.None);
+        Assert.Equal(reference.Epochs[1].TrainLoss, resumed.Epochs[1].TrainLoss, 6);
+        Assert.Equal(reference.Epochs[1].TestTop1, resumed.Epochs[1].TestTop1, 6);
+    }
+
+    [Fact]
     public void ResumeWithOtherSettingsIsRefused()
     {
         TestPaths.RequireFashionMnist();
