@@ -53,6 +53,27 @@ internal sealed class GraphIndex
         return n;
     }
 
+    /// <summary>
+    /// Rewrites <paramref name="graph"/>'s node list in order: each key of <paramref name="replace"/> becomes its
+    /// nodes, nodes in <paramref name="remove"/> go. value_info is kept only for tensors some node still produces, so a
+    /// removed tensor's stale (NCHW) shape cannot mislead ONNX Runtime.
+    /// </summary>
+    public static void Splice(GraphProto graph, IReadOnlyDictionary<NodeProto, List<NodeProto>> replace, IReadOnlySet<NodeProto> remove)
+    {
+        var list = new List<NodeProto>();
+        foreach (var n in graph.Node)
+        {
+            if (replace.TryGetValue(n, out var r)) list.AddRange(r);
+            else if (!remove.Contains(n)) list.Add(n);
+        }
+        graph.Node.Clear();
+        graph.Node.AddRange(list);
+        var live = new HashSet<string>(list.SelectMany(n => n.Output), StringComparer.Ordinal);
+        var keep = graph.ValueInfo.Where(v => live.Contains(v.Name)).ToList();
+        graph.ValueInfo.Clear();
+        graph.ValueInfo.AddRange(keep);
+    }
+
     public static bool IsDefaultDomain(NodeProto n) => n.Domain is "" or "ai.onnx";
 
     public static long[]? Ints(NodeProto n, string attribute) =>

@@ -91,19 +91,7 @@ public sealed class PointwiseConvToMatMul : IGraphPass
         }
         if (replace.Count == 0) return 0;
         foreach (var (r, input) in rewired) r.Input[0] = input;
-        var list = new List<NodeProto>();
-        foreach (var n in graph.Node)
-        {
-            if (replace.TryGetValue(n, out var r)) list.AddRange(r);
-            else if (!remove.Contains(n)) list.Add(n);
-        }
-        graph.Node.Clear();
-        graph.Node.AddRange(list);
-        // Tensors whose producer changed layout must not keep a stale NCHW value_info.
-        var live = new HashSet<string>(list.SelectMany(n => n.Output), StringComparer.Ordinal);
-        var keep = graph.ValueInfo.Where(v => live.Contains(v.Name)).ToList();
-        graph.ValueInfo.Clear();
-        graph.ValueInfo.AddRange(keep);
+        GraphIndex.Splice(graph, replace, remove);
         return replace.Count;
     }
 

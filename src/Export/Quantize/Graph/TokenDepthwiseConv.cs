@@ -80,18 +80,7 @@ public sealed class TokenDepthwiseConv : IGraphPass
             replace[conv] = nodes;
         }
         if (replace.Count == 0) return 0;
-        var list = new List<NodeProto>();
-        foreach (var n in graph.Node)
-        {
-            if (replace.TryGetValue(n, out var r)) list.AddRange(r);
-            else if (!remove.Contains(n)) list.Add(n);
-        }
-        graph.Node.Clear();
-        graph.Node.AddRange(list);
-        var live = new HashSet<string>(list.SelectMany(n => n.Output), StringComparer.Ordinal);
-        var keep = graph.ValueInfo.Where(v => live.Contains(v.Name)).ToList();
-        graph.ValueInfo.Clear();
-        graph.ValueInfo.AddRange(keep);
+        GraphIndex.Splice(graph, replace, remove);
         return replace.Count;
     }
 
