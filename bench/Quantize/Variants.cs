@@ -10,6 +10,7 @@ internal static class Variants
     private const string PointwiseConv = "pointwise-conv-matmul";
     private const string TokenConv = "token-depthwise-conv";
     private const string Int8Conv = "int8-conv-weights";
+    private const string ChannelsLast = "channels-last-conv-io";
 
     /// <summary>
     /// The quantizer runs of a variant, in order. Staged variants mix modes the quantizer applies one at a time:
@@ -61,7 +62,11 @@ internal static class Variants
         "dynamic-w8" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [Int8Conv] },
         "dynamic-tok-w8-noattn" => new() { Mode = QuantizationMode.Dynamic, GraphPasses = [PointwiseConv, TokenConv, Int8Conv] },
         "qop-linear-pw" => new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["MatMul", "Gemm"], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv] },
+        "fp32-cl" => new() { Mode = QuantizationMode.Dynamic, OpTypes = [], GraphPasses = [ChannelsLast] },
+        "fp32-tok-cl" => new() { Mode = QuantizationMode.Dynamic, OpTypes = [], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv, ChannelsLast] },
+        "dynamic-tok-w8-cl" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv, Int8Conv, ChannelsLast] },
+        "dynamic-tok-w8-cl-noattn" => new() { Mode = QuantizationMode.Dynamic, GraphPasses = [PointwiseConv, TokenConv, Int8Conv, ChannelsLast] },
         "dynamic-conv" => new() { Mode = QuantizationMode.Dynamic, DynamicConv = true },
-        _ => throw new ArgumentException($"unknown variant {variant}; known: fp32-pw, dynamic-pw, dynamic-pw-noattn, dynamic-attn-pw, fp32-tok, dynamic-tok, dynamic-tok-noattn, fp32-w8, dynamic-w8, dynamic-tok-w8, dynamic-tok-w8-noattn, qop-linear-pw, mixed-tok, mixed-tok-pct, mixed-tok-noattn, qop-minmax, qdq-minmax, qop-percentile, qdq-percentile, qop-entropy, qop-s8s8, qop-pertensor, qop-linear, qop-convonly, dynamic, dynamic-conv"),
+        _ => throw new ArgumentException($"unknown variant {variant}; known: fp32-cl, fp32-tok-cl, dynamic-tok-w8-cl, dynamic-tok-w8-cl-noattn, fp32-pw, dynamic-pw, dynamic-pw-noattn, dynamic-attn-pw, fp32-tok, dynamic-tok, dynamic-tok-noattn, fp32-w8, dynamic-w8, dynamic-tok-w8, dynamic-tok-w8-noattn, qop-linear-pw, mixed-tok, mixed-tok-pct, mixed-tok-noattn, qop-minmax, qdq-minmax, qop-percentile, qdq-percentile, qop-entropy, qop-s8s8, qop-pertensor, qop-linear, qop-convonly, dynamic, dynamic-conv"),
     };
 }

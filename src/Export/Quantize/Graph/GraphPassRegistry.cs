@@ -13,6 +13,7 @@ public sealed class GraphPassRegistry
         registry.Add(new PointwiseConvToMatMul());
         registry.Add(new TokenDepthwiseConv());
         registry.Add(new Int8ConvWeights());
+        registry.Add(new ChannelsLastConvBoundaries());
         return registry;
     }
 
