@@ -25,6 +25,9 @@ internal static class Variants
         "mixed-tok-pct" => [
             new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["Conv"], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv], Calibration = new() { Method = CalibrationMethod.Percentile, Percentile = 99.999 } },
             new() { Mode = QuantizationMode.Dynamic, OpTypes = ["MatMul", "Gemm"] }],
+        "mixed-tok-cl" => [
+            new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["Conv"], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv, ChannelsLast] },
+            new() { Mode = QuantizationMode.Dynamic, OpTypes = ["MatMul", "Gemm"] }],
         "mixed-tok-noattn" => [
             new() { Mode = QuantizationMode.StaticQOperator, OpTypes = ["Conv"], GraphPasses = [PointwiseConv, TokenConv] },
             new() { Mode = QuantizationMode.Dynamic, OpTypes = ["MatMul", "Gemm"] }],
@@ -66,6 +69,7 @@ internal static class Variants
         "fp32-tok-cl" => new() { Mode = QuantizationMode.Dynamic, OpTypes = [], FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv, ChannelsLast] },
         "dynamic-tok-w8-cl" => new() { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention, GraphPasses = [PointwiseConv, TokenConv, Int8Conv, ChannelsLast] },
         "dynamic-tok-w8-cl-noattn" => new() { Mode = QuantizationMode.Dynamic, GraphPasses = [PointwiseConv, TokenConv, Int8Conv, ChannelsLast] },
+        "fp32-fused-mha" => new() { Mode = QuantizationMode.Dynamic, OpTypes = [], FuseAttention = AttentionForm.MultiHeadAttention },
         "dynamic-conv" => new() { Mode = QuantizationMode.Dynamic, DynamicConv = true },
         _ => throw new ArgumentException($"unknown variant {variant}; known: fp32-cl, fp32-tok-cl, dynamic-tok-w8-cl, dynamic-tok-w8-cl-noattn, fp32-pw, dynamic-pw, dynamic-pw-noattn, dynamic-attn-pw, fp32-tok, dynamic-tok, dynamic-tok-noattn, fp32-w8, dynamic-w8, dynamic-tok-w8, dynamic-tok-w8-noattn, qop-linear-pw, mixed-tok, mixed-tok-pct, mixed-tok-noattn, qop-minmax, qdq-minmax, qop-percentile, qdq-percentile, qop-entropy, qop-s8s8, qop-pertensor, qop-linear, qop-convonly, dynamic, dynamic-conv"),
     };

@@ -11,8 +11,9 @@ public sealed record AutoQuantizeResult(string Chosen, QuantizeOptions Options, 
 
 /// <summary>
 /// <c>--mode auto</c>: picks the int8 form by measuring, not by rule. It builds a few whole-model configurations
-/// (dynamic; static QOperator on Linear layers only; static QOperator everywhere — each with attention fused
-/// into one com.microsoft MultiHeadAttention where the graph has one), times each against fp32 interleaved,
+/// (dynamic; static QOperator on Linear layers only; static QOperator everywhere; dynamic after the exact conv
+/// rewrites of <see cref="ConvRewrites"/> — each with attention fused into one com.microsoft MultiHeadAttention
+/// where the graph has one), times each against fp32 interleaved,
 /// drops those that miss the accuracy budget, keeps the fastest, and then runs the per-layer
 /// <see cref="SpeedSearch"/> on it so that layers where int8 is slower stay float. Works for any classifier: a
 /// CNN without attention simply has nothing to fuse, and its convs make the static form win.
@@ -25,7 +26,17 @@ public static class AutoQuantizer
         ("dynamic+attention", template with { Mode = QuantizationMode.Dynamic, FuseAttention = AttentionForm.MultiHeadAttention }),
         ("static-linear+attention", template with { Mode = QuantizationMode.StaticQOperator, OpTypes = ["MatMul", "Gemm"], FuseAttention = AttentionForm.MultiHeadAttention }),
         ("static+attention", template with { Mode = QuantizationMode.StaticQOperator, FuseAttention = AttentionForm.MultiHeadAttention }),
+        // Dynamic int8 after the conv rewrites: exact layout passes plus int8-stored weights for the convs that stay float.
+        ("dynamic+attention+conv-rewrites", template with
+        {
+            Mode = QuantizationMode.Dynamic,
+            FuseAttention = AttentionForm.MultiHeadAttention,
+            GraphPasses = [.. template.GraphPasses, .. ConvRewrites.Where(p => !template.GraphPasses.Contains(p))],
+        }),
     ];
+
+    /// <summary>The graph passes of the "+conv-rewrites" candidate, in the order they run.</summary>
+    public static readonly IReadOnlyList<string> ConvRewrites = ["pointwise-conv-matmul", "token-depthwise-conv", "int8-conv-weights", "channels-last-conv-io"];
 
     /// <param name="evaluate">Optional metric (higher is better, e.g. top-1 as a fraction) of a model file; with it, candidates more than <paramref name="maxDrop"/> below fp32 are skipped.</param>
     public static AutoQuantizeResult Run(string inputPath, string outputPath, QuantizeOptions template, ICalibrationSource? calibration,
