@@ -11,6 +11,8 @@ internal sealed record BenchOptions
     public int TestCount { get; init; } = 10000;
     public int CalibrationCount { get; init; } = 512;
     public int Threads { get; init; } = 2;
+    /// <summary>ONNX Runtime's intra-op spin-wait (session.intra_op.allow_spinning); on by default, as in ONNX Runtime.</summary>
+    public bool Spinning { get; init; } = true;
     public int LatencyRuns { get; init; } = 50;
     public int ThroughputRuns { get; init; } = 3;
     /// <summary>Timing rounds; each times every variant once, interleaved.</summary>
@@ -34,12 +36,13 @@ internal sealed record BenchOptions
                 "--test-count" => o with { TestCount = int.Parse(Next()) },
                 "--calibration-count" => o with { CalibrationCount = int.Parse(Next()) },
                 "--threads" => o with { Threads = int.Parse(Next()) },
+                "--spinning" => o with { Spinning = Next() is "1" or "on" or "true" },
                 "--latency-runs" => o with { LatencyRuns = int.Parse(Next()) },
                 "--throughput-runs" => o with { ThroughputRuns = int.Parse(Next()) },
                 "--rounds" => o with { Rounds = int.Parse(Next()) },
                 "--profile" => o with { Profile = true },
                 "--variants" => o with { Variants = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                _ => throw new ArgumentException($"unknown option {args[i]}; options: --model --student --data --out --test-count --calibration-count --threads --latency-runs --throughput-runs --rounds --variants --profile"),
+                _ => throw new ArgumentException($"unknown option {args[i]}; options: --model --student --data --out --test-count --calibration-count --threads --spinning --latency-runs --throughput-runs --rounds --variants --profile"),
             };
         }
         return o;

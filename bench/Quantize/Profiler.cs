@@ -11,16 +11,19 @@ internal static class Profiler
 {
     public static void Profile(string variant, string path, int threads, float[] data, long[] sample, int batch, int runs, string outDir)
     {
-        string prefix = Path.Combine(outDir, $"profile-{variant}-b{batch}");
+        // "file:a/b.onnx" variants name files too: keep only characters a file name can carry.
+        string safe = string.Concat(variant.Select(c => char.IsLetterOrDigit(c) || c is '-' or '.' ? c : '_'));
+        string prefix = Path.Combine(outDir, $"profile-{safe}-b{batch}");
         using var options = new SessionOptions
         {
             IntraOpNumThreads = threads,
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            OptimizedModelFilePath = Path.Combine(outDir, $"optimized-{variant}.onnx"),
-            EnableProfiling = true,
+            OptimizedModelFilePath = Path.Combine(outDir, $"optimized-{safe}.onnx"),
+            // The prefix must be set first: setting EnableProfiling starts profiling with the prefix it has then.
             ProfileOutputPathPrefix = prefix,
+            EnableProfiling = true,
         };
         using var session = new InferenceSession(path, options);
         string input = session.InputMetadata.Keys.First(), output = session.OutputMetadata.Keys.First();

@@ -44,7 +44,7 @@ public static class Program
         var calibBatches = trainLoader.Batches(64, calibOrder).Select(b => b.Data.AsSpan(0, b.Count * b.SampleLength).ToArray()).ToList();
         var calibration = new CalibrationSource(sample, calibBatches);
 
-        Console.WriteLine($"model {o.Model}, {n} test images, {o.CalibrationCount} calibration images, {o.Threads} intra-op threads, ORT {Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString()}");
+        Console.WriteLine($"model {o.Model}, {n} test images, {o.CalibrationCount} calibration images, {o.Threads} intra-op threads (spinning {(o.Spinning ? "on" : "off")}), ORT {Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString()}");
         int[]? reference = null;
         var rows = new List<Measurement>();
         var sessions = new List<(string Variant, long Bytes, double Top1, double Agree, Microsoft.ML.OnnxRuntime.InferenceSession Session)>();
@@ -85,7 +85,7 @@ public static class Program
                 Profiler.Profile(variant, path, o.Threads, testData, sample, 64, 20, o.OutDir);
                 continue;
             }
-            var session = ModelMeasure.Open(path, o.Threads);
+            var session = ModelMeasure.Open(path, o.Threads, o.Spinning);
             var preds = ModelMeasure.Predict(session, testData, sample, n);
             reference ??= preds;
             double top1 = 100.0 * preds.Zip(labels).Count(p => p.First == p.Second) / n;
@@ -94,6 +94,17 @@ public static class Program
             sessions.Add((variant, new FileInfo(path).Length, top1, agree, session));
         }
         if (o.Profile) return 0;
+        if (Environment.GetEnvironmentVariable("EDGE_BENCH_TRACE") is "1")
+        {
+            // Diagnostic: batch-1 times right after a batch-64 burst, in blocks of 20 runs (median of each block).
+            foreach (var (variant, _, _, _, session) in sessions)
+            {
+                ModelMeasure.Batch64Rates(session, testData, sample, 10); ModelMeasure.WarmUp = 0;
+                var l = ModelMeasure.Batch1Times(session, testData, sample, 400);
+                var blocks = Enumerable.Range(0, 20).Select(b => l.Skip(b * 20).Take(20).Order().ElementAt(10).ToString("F3"));
+                Console.WriteLine($"trace {variant}: {string.Join(" ", blocks)}");
+            }
+        }
         // Timing rounds interleave the variants, so load from other processes hits all of them alike.
         var lat = sessions.Select(_ => new List<double>()).ToArray();
         var thr = sessions.Select(_ => new List<double>()).ToArray();
@@ -101,16 +112,24 @@ public static class Program
         // and the ratio to fp32's best of the same round pairs measurements taken seconds apart.
         var roundLat = sessions.Select(_ => new List<double>()).ToArray();
         var roundThr = sessions.Select(_ => new List<double>()).ToArray();
+        // Within a round every variant's batch-1 runs come before any batch-64 run: batch-1 runs straight after a batch-64
+        // burst find ONNX Runtime's second thread still awake and read up to 2x faster than a steady stream of
+        // single requests does (bimodal latencies), so mixing the two phases made batch-1 figures depend on order.
         for (int round = 0; round < o.Rounds; round++)
+        {
             for (int v = 0; v < sessions.Count; v++)
             {
                 var l = ModelMeasure.Batch1Times(sessions[v].Session, testData, sample, o.LatencyRuns);
-                var t = ModelMeasure.Batch64Rates(sessions[v].Session, testData, sample, o.ThroughputRuns);
                 lat[v].AddRange(l);
-                thr[v].AddRange(t);
                 roundLat[v].Add(l.Min());
+            }
+            for (int v = 0; v < sessions.Count; v++)
+            {
+                var t = ModelMeasure.Batch64Rates(sessions[v].Session, testData, sample, o.ThroughputRuns);
+                thr[v].AddRange(t);
                 roundThr[v].Add(t.Max());
             }
+        }
         for (int v = 0; v < sessions.Count; v++)
         {
             var (variant, bytes, top1, agree, session) = sessions[v];
