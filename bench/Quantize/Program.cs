@@ -13,6 +13,11 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        if (args is ["--op-threads"])
+        {
+            OpThreadBench.Run();
+            return 0;
+        }
         if (args is ["--dump", .. var files])
         {
             foreach (string f in files) GraphDump.Dump(f);

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using Edge.Export.Quantize;
+using Edge.Export.Quantize.Graph;
+using Edge.Onnx.Proto;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Edge.Bench.Quantize;
+
+/// <summary>
+/// Diagnostic (`--op-threads`): per-node batch-1 cost of single op types at 1 and 2 intra-op threads, from chains
+/// of 32 identical nodes on TinyViT-5M stage-2 sized tensors ([1, 4, 160], hidden 640). Shows which kernels hand
+/// work to ONNX Runtime's second thread on inputs this small (docs/BENCHMARKS.md, quantizer round 4).
+/// </summary>
+internal static class OpThreadBench
+{
+    private const int Chain = 32;
+
+    public static void Run()
+    {
+        var cases = new (string Name, Func<ModelProto> Build, bool Quantize)[]
+        {
+            ("MatMul fp32 160x640/640x160", () => Mlp(4), false),
+            ("DynamicQuantizeMatMul 160x640/640x160", () => Mlp(4), true),
+            ("MatMul fp32, 1 row", () => Mlp(1), false),
+            ("DynamicQuantizeMatMul, 1 row", () => Mlp(1), true),
+            ("QuantizeLinear + MatMulIntegerToFloat (per link)", () => StaticMlp(4), false),
+            ("QuantizeLinear + MatMulIntegerToFloat, 1 row", () => StaticMlp(1), false),
+            ("LayerNormalization [1,4,160]", () => Unary("LayerNormalization", 4), false),
+            ("LayerNormalization [1,1,160]", () => Unary("LayerNormalization", 1), false),
+            ("Gelu [1,4,160]", () => Unary("Gelu", 4), false),
+            ("Add [1,4,160]", () => Unary("Add", 4), false),
+        };
+        Console.WriteLine("| op (32 chained nodes) | µs per node, 1 thread | µs per node, 2 threads | extra per node |");
+        Console.WriteLine("| --- | --- | --- | --- |");
+        foreach (var (name, build, quantize) in cases)
+        {
+            var model = build();
+            if (quantize) model = OnnxQuantizer.QuantizeModel(model, new QuantizeOptions { Mode = QuantizationMode.Dynamic }, null).Model;
+            var bytes = model.ToByteArray();
+            long rows = model.Graph.Input[0].Type.TensorType.Shape.Dim[1].DimValue;
+            double t1 = Time(bytes, rows, 1), t2 = Time(bytes, rows, 2);
+            Console.WriteLine($"| {name} | {t1 / Chain:F2} | {t2 / Chain:F2} | {(t2 - t1) / Chain:+0.00;-0.00} |");
+        }
+    }
+
+    /// <summary>Median µs of 1,500 back-to-back runs after 200 warm-ups.</summary>
+    private static double Time(byte[] model, long rows, int threads)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "1");
+        using var session = new InferenceSession(model, options);
+        var x = new float[rows * 160];
+        for (int i = 0; i < x.Length; i++) x[i] = MathF.Sin(i) * 0.5f;
+        using var value = OrtValue.CreateTensorValueFromMemory(x, [1, rows, 160]);
+        using var runOptions = new RunOptions();
+        string input = session.InputMetadata.Keys.First(), output = session.OutputMetadata.Keys.First();
+        var times = new double[1500];
+        for (int i = -200; i < times.Length; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            using var r = session.Run(runOptions, [input], [value], [output]);
+            if (i >= 0) times[i] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+        }
+        Array.Sort(times);
+        return times[times.Length / 2];
+    }
+
+    private static ModelProto Mlp(long rows)
+    {
+        var g = NewGraph(rows, out string x);
+        var rng = new Random(3);
+        for (int i = 0; i < Chain; i++)
+        {
+            bool up = i % 2 == 0;
+            long k = up ? 160 : 640, n = up ? 640 : 160;
+            var w = new float[k * n];
+            for (int j = 0; j < w.Length; j++) w[j] = (float)(rng.NextDouble() - 0.5) * 0.1f;
+            g.Initializer.Add(Tensors.Float($"w{i}", [k, n], w));
+            string y = i == Chain - 1 ? "y" : $"t{i}";
+            g.Node.Add(Node("MatMul", $"mm{i}", [x, $"w{i}"], [y]));
+            x = y;
+        }
+        return Wrap(g);
+    }
+
+    /// <summary>The static int8 form of <see cref="Mlp"/>: QuantizeLinear (fixed scale) → com.microsoft MatMulIntegerToFloat.</summary>
+    private static ModelProto StaticMlp(long rows)
+    {
+        var g = NewGraph(rows, out string x);
+        var rng = new Random(3);
+        g.Initializer.Add(Tensors.Float("a_scale", [], [0.02f]));
+        g.Initializer.Add(new TensorProto { Name = "a_zp", DataType = (int)TensorProto.Types.DataType.Uint8, RawData = ByteString.CopyFrom(128) });
+        for (int i = 0; i < Chain; i++)
+        {
+            bool up = i % 2 == 0;
+            long k = up ? 160 : 640, n = up ? 640 : 160;
+            var w = new byte[k * n];
+            for (int j = 0; j < w.Length; j++) w[j] = unchecked((byte)(sbyte)rng.Next(-100, 100));
+            var wt = new TensorProto { Name = $"w{i}", DataType = (int)TensorProto.Types.DataType.Int8, RawData = ByteString.CopyFrom(w) };
+            wt.Dims.AddRange([k, n]);
+            g.Initializer.Add(wt);
+            g.Initializer.Add(Tensors.Float($"ws{i}", [n], Enumerable.Repeat(0.001f, (int)n).ToArray()));
+            var zp = new TensorProto { Name = $"wz{i}", DataType = (int)TensorProto.Types.DataType.Int8, RawData = ByteString.CopyFrom(new byte[n]) };
+            zp.Dims.Add(n);
+            g.Initializer.Add(zp);
+            string q = $"q{i}", y = i == Chain - 1 ? "y" : $"t{i}";
+            g.Node.Add(Node("QuantizeLinear", $"ql{i}", [x, "a_scale", "a_zp"], [q]));
+            var mm = Node("MatMulIntegerToFloat", $"mitf{i}", [q, $"w{i}", "a_scale", $"ws{i}", "a_zp", $"wz{i}"], [y]);
+            mm.Domain = "com.microsoft";
+            g.Node.Add(mm);
+            x = y;
+        }
+        var m = Wrap(g);
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.microsoft", Version = 1 });
+        return m;
+    }
+
+    private static ModelProto Unary(string op, long rows)
+    {
+        var g = NewGraph(rows, out string x);
+        g.Initializer.Add(Tensors.Float("gamma", [160], Enumerable.Repeat(1f, 160).ToArray()));
+        g.Initializer.Add(Tensors.Float("beta", [160], new float[160]));
+        for (int i = 0; i < Chain; i++)
+        {
+            string y = i == Chain - 1 ? "y" : $"t{i}";
+            string[] inputs = op switch { "LayerNormalization" => [x, "gamma", "beta"], "Add" => [x, "beta"], _ => [x] };
+            g.Node.Add(Node(op, $"n{i}", inputs, [y]));
+            x = y;
+        }
+        return Wrap(g);
+    }
+
+    private static GraphProto NewGraph(long rows, out string input)
+    {
+        var g = new GraphProto { Name = "op-threads" };
+        var shape = new TensorShapeProto();
+        foreach (long d in new long[] { 1, rows, 160 }) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        g.Input.Add(new ValueInfoProto { Name = "x", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } });
+        g.Output.Add(new ValueInfoProto { Name = "y", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1 } } });
+        input = "x";
+        return g;
+    }
+
+    private static NodeProto Node(string op, string name, string[] inputs, string[] outputs)
+    {
+        var n = new NodeProto { OpType = op, Name = name };
+        n.Input.AddRange(inputs);
+        n.Output.AddRange(outputs);
+        return n;
+    }
+
+    private static ModelProto Wrap(GraphProto g)
+    {
+        var m = new ModelProto { IrVersion = 8, ProducerName = "edge-bench", Graph = g };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 20 });
+        return m;
+    }
+}
