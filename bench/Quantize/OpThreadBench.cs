@@ -26,6 +26,9 @@ internal static class OpThreadBench
             ("DynamicQuantizeMatMul, 1 row", () => Mlp(1), true),
             ("QuantizeLinear + MatMulIntegerToFloat (per link)", () => StaticMlp(4), false),
             ("QuantizeLinear + MatMulIntegerToFloat, 1 row", () => StaticMlp(1), false),
+            ("MatMulNBits 8-bit, block 32, acc 0", () => NBitsMlp(4, 0), false),
+            ("MatMulNBits 8-bit, block 32, acc 4", () => NBitsMlp(4, 4), false),
+            ("MatMulNBits 8-bit, acc 4, 1 row", () => NBitsMlp(1, 4), false),
             ("LayerNormalization [1,4,160]", () => Unary("LayerNormalization", 4), false),
             ("LayerNormalization [1,1,160]", () => Unary("LayerNormalization", 1), false),
             ("Gelu [1,4,160]", () => Unary("Gelu", 4), false),
@@ -108,6 +111,35 @@ internal static class OpThreadBench
             g.Node.Add(Node("QuantizeLinear", $"ql{i}", [x, "a_scale", "a_zp"], [q]));
             var mm = Node("MatMulIntegerToFloat", $"mitf{i}", [q, $"w{i}", "a_scale", $"ws{i}", "a_zp", $"wz{i}"], [y]);
             mm.Domain = "com.microsoft";
+            g.Node.Add(mm);
+            x = y;
+        }
+        var m = Wrap(g);
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.microsoft", Version = 1 });
+        return m;
+    }
+
+    /// <summary>com.microsoft MatMulNBits with 8-bit blockwise weights (float activations; accuracy level 4 computes in int8).</summary>
+    private static ModelProto NBitsMlp(long rows, long accuracy)
+    {
+        const long block = 32;
+        var g = NewGraph(rows, out string x);
+        var rng = new Random(3);
+        for (int i = 0; i < Chain; i++)
+        {
+            bool up = i % 2 == 0;
+            long k = up ? 160 : 640, n = up ? 640 : 160, blocks = k / block;
+            var w = new byte[n * blocks * block];
+            for (int j = 0; j < w.Length; j++) w[j] = (byte)rng.Next(28, 228);
+            var wt = new TensorProto { Name = $"w{i}", DataType = (int)TensorProto.Types.DataType.Uint8, RawData = ByteString.CopyFrom(w) };
+            wt.Dims.AddRange([n, blocks, block]);
+            g.Initializer.Add(wt);
+            g.Initializer.Add(Tensors.Float($"ws{i}", [n * blocks], Enumerable.Repeat(0.001f, (int)(n * blocks)).ToArray()));
+            string y = i == Chain - 1 ? "y" : $"t{i}";
+            var mm = Node("MatMulNBits", $"mnb{i}", [x, $"w{i}", $"ws{i}"], [y]);
+            mm.Domain = "com.microsoft";
+            foreach (var (name, v) in new[] { ("K", k), ("N", n), ("bits", 8L), ("block_size", block), ("accuracy_level", accuracy) })
+                mm.Attribute.Add(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = v });
             g.Node.Add(mm);
             x = y;
         }
