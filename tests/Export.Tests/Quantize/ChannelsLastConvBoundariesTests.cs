@@ -35,15 +35,8 @@ public sealed class ChannelsLastConvBoundariesTests : IDisposable
         string input = g.Save(_dir, name + ".onnx");
         string output = Path.Combine(_dir, name + ".out.onnx");
         var report = OnnxQuantizer.Quantize(input, output, new QuantizeOptions { Mode = QuantizationMode.Dynamic, OpTypes = [], GraphPasses = [Pass] }, ranges: null);
-        var x = RandomBatch(3, sample, seed: 22);
-        long[] shape = [3, .. sample];
-        var expected = Run(input, x, shape);
-        var actual = Run(output, x, shape);
-        Assert.Equal(expected.Length, actual.Length);
-        string optimized = Path.Combine(_dir, name + ".ort.onnx");
-        using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = optimized })
-        using (new InferenceSession(output, options)) { }
-        return (expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second)), OpCounts(output), OpCounts(optimized), report.GraphPasses[Pass]);
+        return (MaxAbsDiff(input, output, sample, n: 3, seed: 22), OpCounts(output),
+            OrtOptimizedOpCounts(output, GraphOptimizationLevel.ORT_ENABLE_ALL), report.GraphPasses[Pass]);
     }
 
     [Fact]

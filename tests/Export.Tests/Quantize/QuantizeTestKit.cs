@@ -38,6 +38,26 @@ internal static class QuantizeTestKit
         return results[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
+    /// <summary>Largest |difference| between two models' outputs on the same seeded batch of <paramref name="n"/> samples.</summary>
+    public static double MaxAbsDiff(string a, string b, long[] sample, int n, int seed)
+    {
+        var x = RandomBatch(n, sample, seed);
+        long[] shape = [n, .. sample];
+        var expected = Run(a, x, shape);
+        var actual = Run(b, x, shape);
+        Assert.Equal(expected.Length, actual.Length);
+        return expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second));
+    }
+
+    /// <summary>Op counts of the graph ONNX Runtime actually runs: <paramref name="modelPath"/> after its optimizer at <paramref name="level"/>.</summary>
+    public static Dictionary<string, int> OrtOptimizedOpCounts(string modelPath, GraphOptimizationLevel level)
+    {
+        string optimized = Path.ChangeExtension(modelPath, $".ort-{level}.onnx");
+        using (var options = new SessionOptions { GraphOptimizationLevel = level, OptimizedModelFilePath = optimized })
+        using (new InferenceSession(modelPath, options)) { }
+        return OpCounts(optimized);
+    }
+
     public static Dictionary<string, int> OpCounts(string modelPath)
     {
         var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath));

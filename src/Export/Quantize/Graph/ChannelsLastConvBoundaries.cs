@@ -42,11 +42,11 @@ public sealed class ChannelsLastConvBoundaries : IGraphPass
         {
             if (node.OpType == "Conv" && GraphIndex.IsDefaultDomain(node))
             {
-                if (TokensIntoConv(node, index, shapes, graph, remove, replace)) sites++;
+                if (TokensIntoConv(node, index, shapes, remove, replace)) sites++;
                 else if (UnaryIntoConv(node, index, remove, replace)) sites++;
-                if (ConvIntoTokens(node, index, shapes, graph, remove, replace)) sites++;
+                if (ConvIntoTokens(node, index, shapes, remove, replace)) sites++;
             }
-            else if (node.OpType == "GlobalAveragePool" && GraphIndex.IsDefaultDomain(node) && PoolChannelsLast(node, index, graph, opset, remove, replace)) sites++;
+            else if (node.OpType == "GlobalAveragePool" && GraphIndex.IsDefaultDomain(node) && PoolChannelsLast(node, index, opset, remove, replace)) sites++;
         }
         if (sites == 0) return 0;
         GraphIndex.Splice(graph, replace, remove);
@@ -57,7 +57,7 @@ public sealed class ChannelsLastConvBoundaries : IGraphPass
         nodes.Any(n => remove.Contains(n) || replace.ContainsKey(n));
 
     /// <summary>Conv(Reshape(Transpose(t, [0,2,1]), [N, C, H, W])) → Conv(Transpose(Reshape(t, [N, H, W, C]), [0,3,1,2])).</summary>
-    private static bool TokensIntoConv(NodeProto conv, GraphIndex index, IReadOnlyDictionary<string, long[]> shapes, GraphProto graph,
+    private static bool TokensIntoConv(NodeProto conv, GraphIndex index, IReadOnlyDictionary<string, long[]> shapes,
         HashSet<NodeProto> remove, Dictionary<NodeProto, List<NodeProto>> replace)
     {
         string x = conv.Input[0];
@@ -71,7 +71,7 @@ public sealed class ChannelsLastConvBoundaries : IGraphPass
         if (Taken([reshape, transpose], remove, replace)) return false;
 
         string nhwc = index.Unique(t + "_nhwc");
-        var toMap = GraphIndex.Node("Reshape", index.Unique(reshape.Name + "_nhwc"), [t, AddInts(graph, index, reshape.Name + "/nhwc_shape", -1, h, w, c)], [nhwc]);
+        var toMap = GraphIndex.Node("Reshape", index.Unique(reshape.Name + "_nhwc"), [t, index.AddInts(reshape.Name + "/nhwc_shape", -1, h, w, c)], [nhwc]);
         var toNchw = GraphIndex.Node("Transpose", index.Unique(transpose.Name + "_nchw"), [nhwc], [x]);
         toNchw.Attribute.Add(GraphIndex.IntsAttribute("perm", 0, 3, 1, 2));
         replace[transpose] = [toMap, toNchw];
@@ -103,7 +103,7 @@ public sealed class ChannelsLastConvBoundaries : IGraphPass
     }
 
     /// <summary>Transpose(Reshape(Conv(…), [N, C, L]), [0,2,1]) → Reshape(Transpose(Conv(…), [0,2,3,1]), [N, L, C]).</summary>
-    private static bool ConvIntoTokens(NodeProto conv, GraphIndex index, IReadOnlyDictionary<string, long[]> shapes, GraphProto graph,
+    private static bool ConvIntoTokens(NodeProto conv, GraphIndex index, IReadOnlyDictionary<string, long[]> shapes,
         HashSet<NodeProto> remove, Dictionary<NodeProto, List<NodeProto>> replace)
     {
         string y = conv.Output[0];
@@ -117,14 +117,14 @@ public sealed class ChannelsLastConvBoundaries : IGraphPass
         string nhwc = index.Unique(y + "_nhwc");
         var toNhwc = GraphIndex.Node("Transpose", index.Unique(transpose.Name + "_nhwc"), [y], [nhwc]);
         toNhwc.Attribute.Add(GraphIndex.IntsAttribute("perm", 0, 2, 3, 1));
-        var toTokens = GraphIndex.Node("Reshape", index.Unique(reshape.Name + "_tokens"), [nhwc, AddInts(graph, index, reshape.Name + "/tokens_shape", -1, l, c)], [transpose.Output[0]]);
+        var toTokens = GraphIndex.Node("Reshape", index.Unique(reshape.Name + "_tokens"), [nhwc, index.AddInts(reshape.Name + "/tokens_shape", -1, l, c)], [transpose.Output[0]]);
         replace[reshape] = [toNhwc, toTokens];
         remove.Add(transpose);
         return true;
     }
 
     /// <summary>GlobalAveragePool(Transpose(x, [0,3,1,2])) read only by Reshapes to [N, C] → ReduceMean(x, [1, 2], keepdims).</summary>
-    private static bool PoolChannelsLast(NodeProto pool, GraphIndex index, GraphProto graph, long opset,
+    private static bool PoolChannelsLast(NodeProto pool, GraphIndex index, long opset,
         HashSet<NodeProto> remove, Dictionary<NodeProto, List<NodeProto>> replace)
     {
         string x = pool.Input[0];
@@ -138,7 +138,7 @@ public sealed class ChannelsLastConvBoundaries : IGraphPass
         if (Taken([pool, transpose], remove, replace)) return false;
 
         var mean = GraphIndex.Node("ReduceMean", index.Unique(pool.Name + "/channels_last"), [transpose.Input[0]], [y]);
-        if (opset >= 18) mean.Input.Add(AddInts(graph, index, pool.Name + "/mean_axes", 1, 2));
+        if (opset >= 18) mean.Input.Add(index.AddInts(pool.Name + "/mean_axes", 1, 2));
         else mean.Attribute.Add(GraphIndex.IntsAttribute("axes", 1, 2));
         mean.Attribute.Add(new AttributeProto { Name = "keepdims", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
         replace[pool] = [mean];
@@ -146,11 +146,4 @@ public sealed class ChannelsLastConvBoundaries : IGraphPass
         return true;
     }
 
-    private static string AddInts(GraphProto graph, GraphIndex index, string name, params long[] values)
-    {
-        var t = Tensors.Int64(index.Unique(name), [values.Length], values);
-        graph.Initializer.Add(t);
-        index.Initializers[t.Name] = t;
-        return t.Name;
-    }
 }

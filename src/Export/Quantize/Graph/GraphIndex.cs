@@ -10,8 +10,11 @@ internal sealed class GraphIndex
     private readonly HashSet<string> _outputs;
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
 
+    private readonly GraphProto _graph;
+
     public GraphIndex(GraphProto graph)
     {
+        _graph = graph;
         Initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         foreach (var n in graph.Node)
         {
@@ -43,6 +46,20 @@ internal sealed class GraphIndex
 
     public TensorProto? FloatInitializer(string name) =>
         Initializers.TryGetValue(name, out var t) && t.DataType == (int)TensorProto.Types.DataType.Float ? t : null;
+
+    /// <summary>Adds an INT64 vector initializer (a shape or axes) under a fresh name based on <paramref name="name"/>; returns that name.</summary>
+    public string AddInts(string name, params long[] values) => Add(Tensors.Int64(Unique(name), [values.Length], values));
+
+    /// <summary>Adds a float initializer under a fresh name based on <paramref name="name"/>; returns that name.</summary>
+    public string AddFloats(string name, long[] dims, float[] values) => Add(Tensors.Float(Unique(name), dims, values));
+
+    /// <summary>Adds <paramref name="initializer"/> to the graph and to <see cref="Initializers"/>; returns its name.</summary>
+    public string Add(TensorProto initializer)
+    {
+        _graph.Initializer.Add(initializer);
+        Initializers[initializer.Name] = initializer;
+        return initializer.Name;
+    }
 
     /// <summary>A tensor or node name not used anywhere in the graph yet (and reserves it).</summary>
     public string Unique(string name)

@@ -59,13 +59,13 @@ public sealed class PointwiseConvToMatMul : IGraphPass
             {
                 a = index.Unique(x + "_nhwc");
                 var toNhwc = unit
-                    ? GraphIndex.Node("Reshape", index.Unique(conv.Name + "/to_nhwc"), [x, AddInts(graph, index, conv.Name + "/nhwc_shape", 0, 1, 1, c)], [a])
+                    ? GraphIndex.Node("Reshape", index.Unique(conv.Name + "/to_nhwc"), [x, index.AddInts(conv.Name + "/nhwc_shape", 0, 1, 1, c)], [a])
                     : GraphIndex.Node("Transpose", index.Unique(conv.Name + "/to_nhwc"), [x], [a]);
                 if (!unit) toNhwc.Attribute.Add(GraphIndex.IntsAttribute("perm", 0, 2, 3, 1));
                 nodes.Add(toNhwc);
             }
 
-            string wt = AddTransposedWeight(graph, index, w, o, c);
+            string wt = AddTransposedWeight(index, w, o, c);
             string mmOut = bias is null && outT is not null ? outT.Output[0] : index.Unique(y + "_nhwc");
             nodes.Add(GraphIndex.Node("MatMul", index.Unique(conv.Name + "/MatMul"), [a, wt], [mmOut]));
             string result = mmOut;
@@ -80,7 +80,7 @@ public sealed class PointwiseConvToMatMul : IGraphPass
                 // Reshape(Reshape(v)) is Reshape(v) when the outer shape copies no dimension (no 0 past the batch axis).
                 foreach (var r in readers) rewired.Add((r, result));
             else if (unit)
-                nodes.Add(GraphIndex.Node("Reshape", index.Unique(conv.Name + "/to_nchw"), [result, AddInts(graph, index, conv.Name + "/nchw_shape", 0, o, 1, 1)], [y]));
+                nodes.Add(GraphIndex.Node("Reshape", index.Unique(conv.Name + "/to_nchw"), [result, index.AddInts(conv.Name + "/nchw_shape", 0, o, 1, 1)], [y]));
             else
             {
                 var toNchw = GraphIndex.Node("Transpose", index.Unique(conv.Name + "/to_nchw"), [result], [y]);
@@ -118,24 +118,14 @@ public sealed class PointwiseConvToMatMul : IGraphPass
 
     private static bool Perm(NodeProto t, params long[] perm) => GraphIndex.Ints(t, "perm") is { } p && p.SequenceEqual(perm);
 
-    private static string AddTransposedWeight(GraphProto graph, GraphIndex index, TensorProto w, long o, long c)
+    private static string AddTransposedWeight(GraphIndex index, TensorProto w, long o, long c)
     {
         var src = Tensors.ToFloats(w);
         var dst = new float[src.Length];
         for (long i = 0; i < o; i++)
             for (long j = 0; j < c; j++)
                 dst[j * o + i] = src[i * c + j];
-        var t = Tensors.Float(index.Unique(w.Name + "_matmul"), [c, o], dst);
-        graph.Initializer.Add(t);
-        index.Initializers[t.Name] = t;
-        return t.Name;
+        return index.AddFloats(w.Name + "_matmul", [c, o], dst);
     }
 
-    private static string AddInts(GraphProto graph, GraphIndex index, string name, params long[] values)
-    {
-        var t = Tensors.Int64(index.Unique(name), [values.Length], values);
-        graph.Initializer.Add(t);
-        index.Initializers[t.Name] = t;
-        return t.Name;
-    }
 }

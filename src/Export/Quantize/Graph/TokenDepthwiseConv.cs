@@ -44,7 +44,7 @@ public sealed class TokenDepthwiseConv : IGraphPass
                 var centre = new float[c];
                 for (long ch = 0; ch < c; ch++) centre[ch] = w[ch * kh * kw + (kh / 2) * kw + kw / 2];
                 product = index.Unique(conv.Output[0] + "_tokens");
-                nodes.Add(GraphIndex.Node("Mul", index.Unique(conv.Name + "/token_mul"), [m.Tokens, AddFloats(graph, index, m.Weight.Name + "_centre", [c], centre)], [product]));
+                nodes.Add(GraphIndex.Node("Mul", index.Unique(conv.Name + "/token_mul"), [m.Tokens, index.AddFloats(m.Weight.Name + "_centre", [c], centre)], [product]));
             }
             else
             {
@@ -62,12 +62,12 @@ public sealed class TokenDepthwiseConv : IGraphPass
                                     k[(q * l + p) * c + ch] = w[ch * kh * kw + (dy + kh / 2) * kw + dx + kw / 2];
                             }
                 string spread = index.Unique(m.Tokens + "_spread");
-                nodes.Add(GraphIndex.Node("Reshape", index.Unique(conv.Name + "/token_spread"), [m.Tokens, AddInts(graph, index, conv.Name + "/spread_shape", 0, 1, l, c)], [spread]));
+                nodes.Add(GraphIndex.Node("Reshape", index.Unique(conv.Name + "/token_spread"), [m.Tokens, index.AddInts(conv.Name + "/spread_shape", 0, 1, l, c)], [spread]));
                 string products = index.Unique(conv.Output[0] + "_taps");
-                nodes.Add(GraphIndex.Node("Mul", index.Unique(conv.Name + "/token_mul"), [spread, AddFloats(graph, index, m.Weight.Name + "_tokens", [l, l, c], k)], [products]));
+                nodes.Add(GraphIndex.Node("Mul", index.Unique(conv.Name + "/token_mul"), [spread, index.AddFloats(m.Weight.Name + "_tokens", [l, l, c], k)], [products]));
                 product = index.Unique(conv.Output[0] + "_tokens");
                 var sum = GraphIndex.Node("ReduceSum", index.Unique(conv.Name + "/token_sum"), [products], [product]);
-                if (opset >= 13) sum.Input.Add(AddInts(graph, index, conv.Name + "/sum_axes", 2));
+                if (opset >= 13) sum.Input.Add(index.AddInts(conv.Name + "/sum_axes", 2));
                 else sum.Attribute.Add(GraphIndex.IntsAttribute("axes", 2));
                 sum.Attribute.Add(new AttributeProto { Name = "keepdims", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
                 nodes.Add(sum);
@@ -133,21 +133,5 @@ public sealed class TokenDepthwiseConv : IGraphPass
         else if (l != 1) return null;
         if (index.IsGraphOutput(conv.Output[0]) || !shapes.TryGetValue(output, out var os) || os is not [1, var ol, var oc] || ol != l || oc != c) return null;
         return new Matched(tokens, output, w, bias, c, h, wd, removed);
-    }
-
-    private static string AddFloats(GraphProto graph, GraphIndex index, string name, long[] dims, float[] values)
-    {
-        var t = Tensors.Float(index.Unique(name), dims, values);
-        graph.Initializer.Add(t);
-        index.Initializers[t.Name] = t;
-        return t.Name;
-    }
-
-    private static string AddInts(GraphProto graph, GraphIndex index, string name, params long[] values)
-    {
-        var t = Tensors.Int64(index.Unique(name), [values.Length], values);
-        graph.Initializer.Add(t);
-        index.Initializers[t.Name] = t;
-        return t.Name;
     }
 }
