@@ -26,6 +26,19 @@ internal static class OpThreadBench
             ("DynamicQuantizeMatMul, 1 row", () => Mlp(1), true),
             ("QuantizeLinear + MatMulIntegerToFloat (per link)", () => StaticMlp(4), false),
             ("QuantizeLinear + MatMulIntegerToFloat, 1 row", () => StaticMlp(1), false),
+            ("QLinearConv NHWC chain (u8 in/out)", () => QConvMlp(4, QConvLinks.Chained), false),
+            ("QuantizeLinear + QLinearConv NHWC + DequantizeLinear", () => QConvMlp(4, QConvLinks.StaticQdq), false),
+            ("DynamicQuantizeLinear + QLinearConv NHWC + DequantizeLinear", () => QConvMlp(4, QConvLinks.DynamicInput), false),
+            ("QuantizeLinear + QLinearConv NHWC + DequantizeLinear, 1 row", () => QConvMlp(1, QConvLinks.StaticQdq), false),
+            ("QLinearConv NHWC chain, 16 rows", () => QConvMlp(16, QConvLinks.Chained), false),
+            ("Q + Unsqueeze + QLinearConv + DQ + Squeeze + Gelu", () => QConvMlp(4, QConvLinks.Realistic), false),
+            ("same, 1 row", () => QConvMlp(1, QConvLinks.Realistic), false),
+            ("same, 16 rows", () => QConvMlp(16, QConvLinks.Realistic), false),
+            ("DynamicQuantizeMatMul + Gelu", () => Mlp(4, gelu: true), true),
+            ("DynamicQuantizeMatMul + Gelu, 16 rows", () => Mlp(16, gelu: true), true),
+            ("MatMul fp32 + Gelu", () => Mlp(4, gelu: true), false),
+            ("MatMul fp32, 16 rows", () => Mlp(16), false),
+            ("DynamicQuantizeMatMul, 16 rows", () => Mlp(16), true),
             ("MatMulNBits 8-bit, block 32, acc 0", () => NBitsMlp(4, 0), false),
             ("MatMulNBits 8-bit, block 32, acc 4", () => NBitsMlp(4, 4), false),
             ("MatMulNBits 8-bit, acc 4, 1 row", () => NBitsMlp(1, 4), false),
@@ -69,7 +82,7 @@ internal static class OpThreadBench
         return times[times.Length / 2];
     }
 
-    private static ModelProto Mlp(long rows)
+    private static ModelProto Mlp(long rows, bool gelu = false)
     {
         var g = NewGraph(rows, out string x);
         var rng = new Random(3);
@@ -81,7 +94,12 @@ internal static class OpThreadBench
             for (int j = 0; j < w.Length; j++) w[j] = (float)(rng.NextDouble() - 0.5) * 0.1f;
             g.Initializer.Add(Tensors.Float($"w{i}", [k, n], w));
             string y = i == Chain - 1 ? "y" : $"t{i}";
-            g.Node.Add(Node("MatMul", $"mm{i}", [x, $"w{i}"], [y]));
+            if (gelu)
+            {
+                g.Node.Add(Node("MatMul", $"mm{i}", [x, $"w{i}"], [$"m{i}"]));
+                g.Node.Add(Node("Gelu", $"gelu{i}", [$"m{i}"], [y]));
+            }
+            else g.Node.Add(Node("MatMul", $"mm{i}", [x, $"w{i}"], [y]));
             x = y;
         }
         return Wrap(g);
@@ -114,6 +132,78 @@ internal static class OpThreadBench
             g.Node.Add(mm);
             x = y;
         }
+        var m = Wrap(g);
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.microsoft", Version = 1 });
+        return m;
+    }
+
+    private enum QConvLinks { Chained, StaticQdq, DynamicInput, Realistic }
+
+    /// <summary>
+    /// The Linear layers as com.microsoft QLinearConv 1x1 on channels-last [1, rows, 1, C]: that kernel splits its work
+    /// by output pixels in chunks of at least 64K multiply-adds, so a few rows stay on one thread.
+    /// </summary>
+    private static ModelProto QConvMlp(long rows, QConvLinks links)
+    {
+        var g = NewGraph(rows, out string x);
+        var rng = new Random(3);
+        g.Initializer.Add(Tensors.Float("a_scale", [], [0.02f]));
+        g.Initializer.Add(new TensorProto { Name = "a_zp", DataType = (int)TensorProto.Types.DataType.Uint8, RawData = ByteString.CopyFrom(128) });
+        g.Initializer.Add(Tensors.Int64("nhwc", [4], [1, rows, 1, -1]));
+        g.Initializer.Add(Tensors.Int64("ntc", [3], [1, rows, -1]));
+        g.Initializer.Add(Tensors.Int64("axis2", [1], [2]));
+        if (links != QConvLinks.Realistic) { g.Node.Add(Node("Reshape", "to4d", [x, "nhwc"], ["x4"])); x = "x4"; }
+        if (links == QConvLinks.Chained) { g.Node.Add(Node("QuantizeLinear", "q_in", [x, "a_scale", "a_zp"], ["xq"])); x = "xq"; }
+        for (int i = 0; i < Chain; i++)
+        {
+            bool up = i % 2 == 0;
+            long k = up ? 160 : 640, n = up ? 640 : 160;
+            var w = new byte[k * n];
+            for (int j = 0; j < w.Length; j++) w[j] = unchecked((byte)(sbyte)rng.Next(-100, 100));
+            var wt = new TensorProto { Name = $"w{i}", DataType = (int)TensorProto.Types.DataType.Int8, RawData = ByteString.CopyFrom(w) };
+            wt.Dims.AddRange([n, k, 1, 1]);
+            g.Initializer.Add(wt);
+            g.Initializer.Add(Tensors.Float($"ws{i}", [n], Enumerable.Repeat(0.001f, (int)n).ToArray()));
+            var zp = new TensorProto { Name = $"wz{i}", DataType = (int)TensorProto.Types.DataType.Int8, RawData = ByteString.CopyFrom(new byte[n]) };
+            zp.Dims.Add(n);
+            g.Initializer.Add(zp);
+            string xq = x, xs = "a_scale", xz = "a_zp";
+            if (links == QConvLinks.StaticQdq) { xq = $"q{i}"; g.Node.Add(Node("QuantizeLinear", $"ql{i}", [x, "a_scale", "a_zp"], [xq])); }
+            if (links == QConvLinks.Realistic)
+            {
+                g.Node.Add(Node("QuantizeLinear", $"ql{i}", [x, "a_scale", "a_zp"], [$"q3_{i}"]));
+                xq = $"q{i}";
+                g.Node.Add(Node("Unsqueeze", $"unsq{i}", [$"q3_{i}", "axis2"], [xq]));
+            }
+            if (links == QConvLinks.DynamicInput)
+            {
+                xq = $"q{i}"; xs = $"qs{i}"; xz = $"qz{i}";
+                g.Node.Add(Node("DynamicQuantizeLinear", $"dql{i}", [x], [xq, xs, xz]));
+            }
+            string yq = links == QConvLinks.Chained ? $"t{i}" : $"yq{i}";
+            var conv = Node("QLinearConv", $"qconv{i}", [xq, xs, xz, $"w{i}", $"ws{i}", $"wz{i}", "a_scale", "a_zp"], [yq]);
+            conv.Domain = "com.microsoft";
+            conv.Attribute.Add(new AttributeProto { Name = "channels_last", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+            g.Node.Add(conv);
+            x = yq;
+            if (links == QConvLinks.Realistic)
+            {
+                g.Node.Add(Node("DequantizeLinear", $"dq{i}", [yq, "a_scale", "a_zp"], [$"d{i}"]));
+                g.Node.Add(Node("Squeeze", $"sq{i}", [$"d{i}", "axis2"], [$"s{i}"]));
+                string o = i == Chain - 1 ? "y" : $"t{i}";
+                g.Node.Add(Node("Gelu", $"gelu{i}", [$"s{i}"], [o]));
+                x = o;
+            }
+            else if (links != QConvLinks.Chained) { g.Node.Add(Node("DequantizeLinear", $"dq{i}", [yq, "a_scale", "a_zp"], [$"t{i}"])); x = $"t{i}"; }
+        }
+        if (links == QConvLinks.Realistic)
+        {
+            var mr = Wrap(g);
+            mr.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.microsoft", Version = 1 });
+            return mr;
+        }
+        if (links == QConvLinks.Chained) { g.Node.Add(Node("DequantizeLinear", "dq_out", [x, "a_scale", "a_zp"], ["yf"])); x = "yf"; }
+        g.Node.Add(Node("Reshape", "to3d", [x, "ntc"], ["y"]));
         var m = Wrap(g);
         m.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.microsoft", Version = 1 });
         return m;

@@ -106,8 +106,8 @@ public static class PackageQuantizer
                     (options.Quantize.Mode == QuantizationMode.Auto ? "Auto→" : "") + quantize.Mode + (report.FusedAttention > 0 ? $" + {report.FusedAttention} fused attention" : "")
                         + string.Concat(report.GraphPasses.Where(p => p.Value > 0).Select(p => $" + {p.Key} x{p.Value}")),
                     $"{quantize.ActivationType}/{quantize.WeightType}{(quantize.PerChannel ? " per-channel" : "")}",
-                    quantize.IsStatic ? quantize.Calibration.Method.ToString() : null,
-                    quantize.IsStatic ? options.CalibrationSamples : 0,
+                    quantize.NeedsCalibration ? quantize.Calibration.Method.ToString() : null,
+                    quantize.NeedsCalibration ? options.CalibrationSamples : 0,
                     [.. keptBySearch, .. report.KeptInFloat.Select(f => $"{f.Name} ({f.OpType}: {f.Reason})").Take(64)],
                     report.Quantized.Count, source.Manifest.ModelSha256),
             });

@@ -22,10 +22,10 @@ public static class OnnxQuantizer
         var model = ModelFile.Load(inputPath);
         ModelInputs.SingleFloatInput(model);
         TensorRangeSet? ranges = null;
-        if (options.IsStatic)
+        if (options.NeedsCalibration)
         {
             if (calibration is null)
-                throw new EdgeException($"{options.Mode} quantization needs a calibration set; pass one, or use Dynamic mode");
+                throw new EdgeException($"{(options.IsStatic ? options.Mode.ToString() : "Linear-as-QLinearConv")} quantization needs a calibration set; pass one, or use Dynamic mode");
             ranges = RangeCollector.Collect(model, calibration, options.Calibration);
         }
         return Quantize(model, inputPath, outputPath, options, ranges);
@@ -38,8 +38,8 @@ public static class OnnxQuantizer
         ModelFile.CheckDistinct(inputPath, outputPath);
         var model = ModelFile.Load(inputPath);
         ModelInputs.SingleFloatInput(model);
-        if (options.IsStatic && ranges is null)
-            throw new EdgeException($"{options.Mode} quantization needs calibrated ranges");
+        if (options.NeedsCalibration && ranges is null)
+            throw new EdgeException($"{(options.IsStatic ? options.Mode.ToString() : "Linear-as-QLinearConv")} quantization needs calibrated ranges");
         return Quantize(model, inputPath, outputPath, options, ranges);
     }
 
@@ -62,7 +62,11 @@ public static class OnnxQuantizer
 
         var keep = KeepMatcher(graph, options);
         long opset = ModelFile.DefaultOpset(model);
-        var ctx = new QuantizationContext(graph, options, ranges, perAxisDq: opset >= 13, keep) { OnnxOpset = opset };
+        var ctx = new QuantizationContext(graph, options, ranges, perAxisDq: opset >= 13, keep)
+        {
+            OnnxOpset = opset,
+            Shapes = options.LinearsAsQLinearConv ? ShapeProbe.TryRun(model) : null,
+        };
         var quantized = new List<QuantizedNode>();
         var kept = new List<FloatNode>();
         var opTypes = options.OpTypes is null ? null : new HashSet<string>(options.OpTypes, StringComparer.Ordinal);

@@ -50,15 +50,29 @@ public sealed record QuantizeOptions
     /// </summary>
     public IReadOnlyList<string> GraphPasses { get; init; } = [];
 
+    /// <summary>
+    /// Linear layers (MatMul with a constant weight whose result goes on in float) as com.microsoft QLinearConv 1x1
+    /// on a channels-last view, with calibrated input and output ranges (<see cref="Ops.LinearAsQLinearConv"/>):
+    /// ONNX Runtime runs a batch-1 token GEMM of that kernel on one thread, where its int8 GEMM kernels split even a
+    /// 1-row product across threads at several µs per node. Calibrates in every mode; a layer without a calibrated
+    /// range, or whose input rank is unknown, keeps the mode's own kernel. Not in QDQ form.
+    /// </summary>
+    public bool LinearsAsQLinearConv { get; init; }
+
     public CalibrationOptions Calibration { get; init; } = new();
 
     public bool IsStatic => Mode != QuantizationMode.Dynamic;
+
+    /// <summary>Whether quantizing needs calibrated activation ranges: static modes, and dynamic with <see cref="LinearsAsQLinearConv"/>.</summary>
+    public bool NeedsCalibration => IsStatic || LinearsAsQLinearConv;
 
     public void Validate()
     {
         if (!Enum.IsDefined(Mode)) throw new EdgeException($"unknown quantization mode {Mode}");
         if (!Enum.IsDefined(ActivationType) || !Enum.IsDefined(WeightType)) throw new EdgeException("unknown quantization type");
         Calibration.Validate();
+        if (LinearsAsQLinearConv && Mode == QuantizationMode.StaticQdq)
+            throw new EdgeException("Linear layers as QLinearConv is a QOperator/dynamic form; QDQ leaves kernel choice to ONNX Runtime");
         var passes = Graph.GraphPassRegistry.CreateDefault();
         foreach (string name in GraphPasses) passes.Get(name);
     }

@@ -189,7 +189,7 @@ public sealed class SpeedAndFusionTests : IDisposable
         var result = AutoQuantizer.Run(input, Path.Combine(_dir, "auto.onnx"), new QuantizeOptions(), Calibration([3, 8, 8]), probe, rounds: 1,
             search: new SpeedSearchOptions { Repeats = 1 });
         Assert.Equal("static+attention", result.Chosen);
-        Assert.Equal(4, result.Candidates.Count);
+        Assert.Equal(5, result.Candidates.Count);
         Assert.Empty(result.Search.KeptInFloat);
         Assert.Equal(2, OpCounts(Path.Combine(_dir, "auto.onnx")).Count("QLinearConv"));
     }

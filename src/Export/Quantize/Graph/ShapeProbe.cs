@@ -34,7 +34,8 @@ public static class ShapeProbe
         foreach (var node in probe.Graph.Node)
             foreach (string o in node.Output)
                 if (o.Length > 0 && existing.Add(o)) probe.Graph.Output.Add(new ValueInfoProto { Name = o });
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpNumThreads = 1 };
+        // Errors only: a graph mid-rewrite may hold initializers nothing reads yet, which ORT would warn about.
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpNumThreads = 1, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
         using var session = new InferenceSession(probe.ToByteArray(), options);
         string[] names = session.OutputMetadata.Where(kv => kv.Value.IsTensor).Select(kv => kv.Key).ToArray();
         var zeros = new float[shape.Aggregate(1L, (a, b) => a * b)];

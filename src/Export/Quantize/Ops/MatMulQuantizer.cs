@@ -15,6 +15,9 @@ public sealed class MatMulQuantizer : IOpQuantizer
     {
         string a = node.Input[0], b = node.Input[1];
         bool constWeight = ctx.IsFloatConstant(b) && ctx.Initializer(b)!.Dims.Count == 2;
+        if (constWeight && ctx.Options.LinearsAsQLinearConv && !ctx.IsQdq && !ctx.FeedsInt8(node.Output[0])
+            && LinearAsQLinearConv.TryQuantize(node, ctx, out _) is { } asConv)
+            return asConv;
         if (ctx.Mode == QuantizationMode.Dynamic)
         {
             if (!constWeight) return OpResult.Float("dynamic mode needs a constant 2-D weight");

@@ -54,6 +54,9 @@ public sealed class QuantizationContext
     public bool IsQdq => Mode == QuantizationMode.StaticQdq;
     public TensorRangeSet? Ranges { get; }
 
+    /// <summary>Batch-1 shapes of the graph's float tensors (<see cref="ShapeProbe"/>), when a quantizer needs ranks; else null.</summary>
+    public IReadOnlyDictionary<string, long[]>? Shapes { get; init; }
+
     /// <summary>DequantizeLinear with an axis needs opset 13; older models get per-tensor weights in QDQ form.</summary>
     public bool PerAxisDequantize { get; }
 
@@ -353,6 +356,34 @@ public sealed class QuantizationContext
         var qw = new QuantizedWeight(name, qName, sName, zName, scales, axis, type, dims);
         _weights[(name + "|" + type, axis)] = qw;
         return qw;
+    }
+
+    /// <summary>
+    /// A quantized 2-D MatMul weight [K, N] (scales per column) as a 1x1 conv weight [N, K, 1, 1] (scales per output
+    /// channel): the same bytes transposed, sharing the scale and zero-point tensors.
+    /// </summary>
+    public string TransposedWeightAsConv(QuantizedWeight w)
+    {
+        var source = NewInitializers.First(t => t.Name == w.QuantName);
+        byte[] q = source.RawData.ToByteArray();
+        int k = (int)w.Dims[0], n = (int)w.Dims[1];
+        var t = new byte[q.Length];
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < n; j++)
+                t[j * k + i] = q[i * n + j];
+        string name = Unique(w.SourceName + "_conv_quantized");
+        NewInitializers.Add(Tensors.Bytes(name, w.Type, [n, k, 1, 1], t));
+        return name;
+    }
+
+    /// <summary>Reshape of <paramref name="input"/> to a constant <paramref name="shape"/> (-1 for the one batch-dependent size).</summary>
+    public string ReshapeTo(string name, string input, long[] shape, string? output = null)
+    {
+        output ??= Unique(input + "_reshaped");
+        string shapeName = Unique(name + "_shape");
+        NewInitializers.Add(Tensors.Int64(shapeName, [shape.Length], shape));
+        Node("Reshape", name, [input, shapeName], [output]);
+        return output;
     }
 
     /// <summary>A float tensor read through DequantizeLinear from an int8 weight (QDQ form).</summary>

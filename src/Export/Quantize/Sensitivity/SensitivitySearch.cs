@@ -22,7 +22,7 @@ public static class SensitivitySearch
         var model = ModelFile.Load(inputPath);
         ModelInputs.SingleFloatInput(model);
         TensorRangeSet? ranges = null;
-        if (options.IsStatic)
+        if (options.NeedsCalibration)
         {
             if (calibration is null) throw new EdgeException($"{options.Mode} quantization needs a calibration set");
             ranges = RangeCollector.Collect(model, calibration, options.Calibration);

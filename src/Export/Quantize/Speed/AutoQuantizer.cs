@@ -12,8 +12,8 @@ public sealed record AutoQuantizeResult(string Chosen, QuantizeOptions Options, 
 /// <summary>
 /// <c>--mode auto</c>: picks the int8 form by measuring, not by rule. It builds a few whole-model configurations
 /// (dynamic; static QOperator on Linear layers only; static QOperator everywhere; dynamic after the exact conv
-/// rewrites of <see cref="ConvRewrites"/> — each with attention fused into one com.microsoft MultiHeadAttention
-/// where the graph has one), times each against fp32 interleaved,
+/// rewrites of <see cref="ConvRewrites"/>, without and with Linear layers as QLinearConv — each with attention fused
+/// into one com.microsoft MultiHeadAttention where the graph has one), times each against fp32 interleaved,
 /// drops those that miss the accuracy budget, keeps the fastest, and then runs the per-layer
 /// <see cref="SpeedSearch"/> on it so that layers where int8 is slower stay float. Works for any classifier: a
 /// CNN without attention simply has nothing to fuse, and its convs make the static form win.
@@ -33,6 +33,14 @@ public static class AutoQuantizer
             FuseAttention = AttentionForm.MultiHeadAttention,
             GraphPasses = [.. template.GraphPasses, .. ConvRewrites.Where(p => !template.GraphPasses.Contains(p))],
         }),
+        // The same with calibrated Linear layers as QLinearConv 1x1: ORT keeps batch-1 token GEMMs on one thread.
+        ("dynamic+attention+conv-rewrites+qlinearconv-linears", template with
+        {
+            Mode = QuantizationMode.Dynamic,
+            FuseAttention = AttentionForm.MultiHeadAttention,
+            GraphPasses = [.. template.GraphPasses, .. ConvRewrites.Where(p => !template.GraphPasses.Contains(p))],
+            LinearsAsQLinearConv = true,
+        }),
     ];
 
     /// <summary>The graph passes of the "+conv-rewrites" candidate, in the order they run.</summary>
@@ -51,7 +59,7 @@ public static class AutoQuantizer
         ModelInputs.SingleFloatInput(model);
         var candidates = Candidates(template);
         TensorRangeSet? ranges = null;
-        if (candidates.Any(c => c.Options.IsStatic))
+        if (candidates.Any(c => c.Options.NeedsCalibration))
         {
             if (calibration is null) throw new EdgeException("auto quantization needs a calibration set (it tries static int8 too)");
             ranges = RangeCollector.Collect(model, calibration, template.Calibration);
@@ -66,7 +74,7 @@ public static class AutoQuantizer
             foreach (var (name, options) in candidates)
             {
                 string path = Path.Combine(dir, name + ".onnx");
-                OnnxQuantizer.Quantize(inputPath, path, options, options.IsStatic ? ranges : null);
+                OnnxQuantizer.Quantize(inputPath, path, options, options.NeedsCalibration ? ranges : null);
                 double? metric = evaluate?.Invoke(path);
                 bool ok = metric is null || fp32Metric - metric <= maxDrop;
                 built.Add((name, options, path, metric, ok));
@@ -98,7 +106,7 @@ public static class AutoQuantizer
             var chosenOptions = built.First(b => b.Name == chosen.Name).Options;
             if (probe is OrtSpeedProbe ort) foreach (var b in built) ort.Forget(b.Path);
 
-            var searchResult = SpeedSearch.Run(inputPath, outputPath, chosenOptions, chosenOptions.IsStatic ? ranges : null, probe, search, log);
+            var searchResult = SpeedSearch.Run(inputPath, outputPath, chosenOptions, chosenOptions.NeedsCalibration ? ranges : null, probe, search, log);
             return new AutoQuantizeResult(chosen.Name, chosenOptions, searchResult, results, fp32Metric);
         }
         finally

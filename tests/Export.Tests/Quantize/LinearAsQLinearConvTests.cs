@@ -1,0 +1,88 @@
+using Edge.Core;
+using Edge.Export.Quantize;
+using Microsoft.ML.OnnxRuntime;
+using Xunit;
+using static Edge.Export.Tests.Quantize.QuantizeTestKit;
+
+namespace Edge.Export.Tests.Quantize;
+
+/// <summary>
+/// Linear layers as com.microsoft QLinearConv 1x1 on a channels-last view (QuantizeOptions.LinearsAsQLinearConv):
+/// the rewritten graph is what ONNX Runtime runs, it tracks fp32, and every sample's result is the same at batch 1
+/// and inside a batch — the row view [1, rows, 1, K] and the way back must not mix samples or tokens up.
+/// </summary>
+public sealed class LinearAsQLinearConvTests : IDisposable
+{
+    private readonly string _dir = TempDir();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>A transformer MLP on tokens: Linear(+bias) → Tanh → Linear(+bias), input [N, tokens.., 32].</summary>
+    private string TokenMlp(string name, params long[] tokenDims)
+    {
+        var g = new TinyGraph(seed: 31);
+        string x = g.Input("x", [.. tokenDims, 32]);
+        string h = g.Op("Add", [g.Op("MatMul", [x, g.Weight("w1", [32, 64], 0.2f)]), g.Weight("b1", [64], 0.1f)]);
+        string y = g.Op("Add", [g.Op("MatMul", [g.Op("Tanh", [h]), g.Weight("w2", [64, 32], 0.15f)]), g.Weight("b2", [32], 0.1f)]);
+        g.Output(y);
+        return g.Save(_dir, name + ".onnx");
+    }
+
+    private static QuantizeOptions Options(QuantizationMode mode = QuantizationMode.Dynamic) =>
+        new() { Mode = mode, LinearsAsQLinearConv = true };
+
+    [Theory]
+    [InlineData(QuantizationMode.Dynamic)]
+    [InlineData(QuantizationMode.StaticQOperator)]
+    public void Token_linears_become_channels_last_qlinearconvs_that_track_fp32(QuantizationMode mode)
+    {
+        long[] sample = [4, 32];
+        string input = TokenMlp("mlp", 4), output = Path.Combine(_dir, "mlp.int8.onnx");
+        var report = OnnxQuantizer.Quantize(input, output, Options(mode), Calibration(sample));
+
+        var ops = OpCounts(output);
+        Assert.Equal(2, ops.Count("QLinearConv"));
+        Assert.Equal(0, ops.Count("MatMul") + ops.Count("DynamicQuantizeMatMul") + ops.Count("MatMulIntegerToFloat") + ops.Count("Add"));
+        Assert.All(report.Quantized.Where(q => q.OpType == "MatMul"), q => Assert.Equal("QLinearConv 1x1 (channels-last, +bias)", q.Kernel));
+        // ONNX Runtime keeps the kernel (nothing re-fuses it into a GEMM that would split small products across threads).
+        Assert.Equal(2, OrtOptimizedOpCounts(output, GraphOptimizationLevel.ORT_ENABLE_ALL).Count("QLinearConv"));
+
+        var x = RandomBatch(6, sample, seed: 32);
+        var expected = Run(input, x, [6, .. sample]);
+        var actual = Run(output, x, [6, .. sample]);
+        Assert.True(RelativeError(expected, actual) < 0.04, $"relative error {RelativeError(expected, actual):F4}");
+    }
+
+    [Theory]
+    [InlineData(new long[] { 4 })]       // [N, T, C]: a transformer's tokens
+    [InlineData(new long[] { 2, 3 })]    // [N, H, W, C]: a channels-last map (pointwise conv as MatMul)
+    public void Each_sample_gets_the_same_result_alone_as_inside_a_batch(long[] tokenDims)
+    {
+        long[] sample = [.. tokenDims, 32];
+        string input = TokenMlp("rows" + tokenDims.Length, tokenDims), output = Path.Combine(_dir, $"rows{tokenDims.Length}.int8.onnx");
+        OnnxQuantizer.Quantize(input, output, Options(), Calibration(sample));
+        Assert.Equal(2, OpCounts(output).Count("QLinearConv"));
+
+        const int batch = 5;
+        var x = RandomBatch(batch, sample, seed: 33);
+        var together = Run(output, x, [batch, .. sample], threads: 2);
+        int per = together.Length / batch;
+        int inputPer = x.Length / batch;
+        for (int i = 0; i < batch; i++)
+        {
+            var alone = Run(output, x[(i * inputPer)..((i + 1) * inputPer)], [1, .. sample]);
+            Assert.Equal(alone, together[(i * per)..((i + 1) * per)]);
+        }
+    }
+
+    [Fact]
+    public void It_needs_calibration_even_in_dynamic_mode_and_refuses_the_qdq_form()
+    {
+        string input = TokenMlp("bad", 4);
+        var noSet = Assert.Throws<EdgeException>(() => OnnxQuantizer.Quantize(input, Path.Combine(_dir, "a.onnx"), Options(), calibration: null));
+        Assert.Contains("calibration set", noSet.Message);
+        var qdq = Assert.Throws<EdgeException>(() => OnnxQuantizer.Quantize(input, Path.Combine(_dir, "b.onnx"), Options(QuantizationMode.StaticQdq), Calibration([4, 32])));
+        Assert.Contains("QDQ", qdq.Message);
+        Assert.False(File.Exists(Path.Combine(_dir, "a.onnx")) || File.Exists(Path.Combine(_dir, "b.onnx")));
+    }
+}
