@@ -26,7 +26,7 @@ public static class OnnxQuantizer
         {
             if (calibration is null)
                 throw new EdgeException($"{(options.IsStatic ? options.Mode.ToString() : "Linear-as-QLinearConv")} quantization needs a calibration set; pass one, or use Dynamic mode");
-            ranges = RangeCollector.Collect(model, calibration, options.Calibration);
+            ranges = Calibrate(model, options, calibration);
         }
         return Quantize(model, inputPath, outputPath, options, ranges);
     }
@@ -50,15 +50,8 @@ public static class OnnxQuantizer
         if (options.Mode == QuantizationMode.Auto)
             throw new EdgeException("Auto mode is resolved by measuring (Speed.AutoQuantizer); pick Dynamic, StaticQdq or StaticQOperator here");
         registry ??= OpQuantizerRegistry.CreateDefault();
-        var model = source.Clone();
-        int fusedAttention = options.FuseAttention is { } form ? AttentionFusion.Apply(model, form) : 0;
-        var passes = GraphPassRegistry.CreateDefault();
-        var rewrites = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (string name in options.GraphPasses)
-            rewrites[name] = rewrites.GetValueOrDefault(name) + passes.Get(name).Apply(model);
+        var (model, fusedAttention, rewrites) = Rewrite(source, options);
         var graph = model.Graph;
-        for (int i = 0; i < graph.Node.Count; i++)
-            if (string.IsNullOrEmpty(graph.Node[i].Name)) graph.Node[i].Name = $"{graph.Node[i].OpType}_{i}";
 
         var keep = KeepMatcher(graph, options);
         long opset = ModelFile.DefaultOpset(model);
@@ -115,6 +108,31 @@ public static class OnnxQuantizer
         };
         return (model, report);
     }
+
+    /// <summary>
+    /// The float graph the op quantizers see: a copy of <paramref name="source"/> with attention fused and the graph
+    /// passes applied (all exact), every node named. Deterministic, so tensor names match between calls.
+    /// </summary>
+    public static (ModelProto Model, int FusedAttention, Dictionary<string, int> Rewrites) Rewrite(ModelProto source, QuantizeOptions options)
+    {
+        var model = source.Clone();
+        int fusedAttention = options.FuseAttention is { } form ? AttentionFusion.Apply(model, form) : 0;
+        var passes = GraphPassRegistry.CreateDefault();
+        var rewrites = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (string name in options.GraphPasses)
+            rewrites[name] = rewrites.GetValueOrDefault(name) + passes.Get(name).Apply(model);
+        var graph = model.Graph;
+        for (int i = 0; i < graph.Node.Count; i++)
+            if (string.IsNullOrEmpty(graph.Node[i].Name)) graph.Node[i].Name = $"{graph.Node[i].OpType}_{i}";
+        return (model, fusedAttention, rewrites);
+    }
+
+    /// <summary>
+    /// Activation ranges for quantizing <paramref name="source"/> with <paramref name="options"/>, collected on the
+    /// rewritten graph (<see cref="Rewrite"/>), so tensors the passes create (a 1x1 conv turned MatMul) have ranges too.
+    /// </summary>
+    public static TensorRangeSet Calibrate(ModelProto source, QuantizeOptions options, ICalibrationSource calibration) =>
+        RangeCollector.Collect(Rewrite(source, options).Model, calibration, options.Calibration);
 
     private static QuantizeReport Quantize(ModelProto model, string inputPath, string outputPath, QuantizeOptions options, TensorRangeSet? ranges)
     {

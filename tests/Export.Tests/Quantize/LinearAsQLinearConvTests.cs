@@ -76,6 +76,29 @@ public sealed class LinearAsQLinearConvTests : IDisposable
     }
 
     [Fact]
+    public void Matmuls_a_graph_pass_creates_are_calibrated_on_the_rewritten_graph_and_converted_too()
+    {
+        // Tokens (NHWC) → NCHW → 1x1 conv → ReLU → back: pointwise-conv-matmul turns the conv into a MatMul whose
+        // output tensor does not exist in the source graph, so only calibrating after the rewrite gives it a range.
+        var g = new TinyGraph(seed: 34);
+        string x = g.Input("x", 2, 2, 32);
+        string nchw = g.Op("Transpose", [x], ("perm", new long[] { 0, 3, 1, 2 }));
+        string y = g.Op("Relu", [g.Conv(nchw, 32, 48, k: 1)]);
+        g.Output(g.Op("Transpose", [y], ("perm", new long[] { 0, 2, 3, 1 })));
+        string input = g.Save(_dir, "pw.onnx"), output = Path.Combine(_dir, "pw.int8.onnx");
+        long[] sample = [2, 2, 32];
+        var report = OnnxQuantizer.Quantize(input, output, Options() with { GraphPasses = ["pointwise-conv-matmul"] }, Calibration(sample));
+        Assert.Equal(1, report.GraphPasses["pointwise-conv-matmul"]);
+        var ops = OpCounts(output);
+        Assert.Equal(1, ops.Count("QLinearConv"));
+        Assert.Equal(0, ops.Count("DynamicQuantizeMatMul") + ops.Count("Conv"));
+        var x0 = RandomBatch(4, sample, seed: 35);
+        var e = Run(input, x0, [4, .. sample]);
+        var a = Run(output, x0, [4, .. sample]);
+        Assert.True(RelativeError(e, a) < 0.04, $"relative error {RelativeError(e, a):F4}");
+    }
+
+    [Fact]
     public void It_needs_calibration_even_in_dynamic_mode_and_refuses_the_qdq_form()
     {
         string input = TokenMlp("bad", 4);

@@ -25,7 +25,7 @@ public static class SensitivitySearch
         if (options.NeedsCalibration)
         {
             if (calibration is null) throw new EdgeException($"{options.Mode} quantization needs a calibration set");
-            ranges = RangeCollector.Collect(model, calibration, options.Calibration);
+            ranges = OnnxQuantizer.Calibrate(model, options, calibration);
         }
 
         string dir = Path.Combine(Path.GetTempPath(), "edge-sensitivity-" + Guid.NewGuid().ToString("N"));

@@ -58,11 +58,16 @@ public static class AutoQuantizer
         var model = ModelFile.Load(inputPath);
         ModelInputs.SingleFloatInput(model);
         var candidates = Candidates(template);
-        TensorRangeSet? ranges = null;
-        if (candidates.Any(c => c.Options.NeedsCalibration))
+        if (candidates.Any(c => c.Options.NeedsCalibration) && calibration is null)
+            throw new EdgeException("auto quantization needs a calibration set (it tries static int8 too)");
+        // Ranges are collected on each candidate's rewritten graph; candidates with the same rewrites share them.
+        var rangesByRewrite = new Dictionary<string, TensorRangeSet>(StringComparer.Ordinal);
+        TensorRangeSet? RangesFor(QuantizeOptions options)
         {
-            if (calibration is null) throw new EdgeException("auto quantization needs a calibration set (it tries static int8 too)");
-            ranges = RangeCollector.Collect(model, calibration, template.Calibration);
+            if (!options.NeedsCalibration) return null;
+            string key = $"{options.FuseAttention}|{string.Join(",", options.GraphPasses)}";
+            if (!rangesByRewrite.TryGetValue(key, out var r)) rangesByRewrite[key] = r = OnnxQuantizer.Calibrate(model, options, calibration!);
+            return r;
         }
 
         string dir = Path.Combine(Path.GetTempPath(), "edge-auto-" + Guid.NewGuid().ToString("N"));
@@ -74,7 +79,7 @@ public static class AutoQuantizer
             foreach (var (name, options) in candidates)
             {
                 string path = Path.Combine(dir, name + ".onnx");
-                OnnxQuantizer.Quantize(inputPath, path, options, options.NeedsCalibration ? ranges : null);
+                OnnxQuantizer.Quantize(inputPath, path, options, RangesFor(options));
                 double? metric = evaluate?.Invoke(path);
                 bool ok = metric is null || fp32Metric - metric <= maxDrop;
                 built.Add((name, options, path, metric, ok));
@@ -106,7 +111,7 @@ public static class AutoQuantizer
             var chosenOptions = built.First(b => b.Name == chosen.Name).Options;
             if (probe is OrtSpeedProbe ort) foreach (var b in built) ort.Forget(b.Path);
 
-            var searchResult = SpeedSearch.Run(inputPath, outputPath, chosenOptions, chosenOptions.NeedsCalibration ? ranges : null, probe, search, log);
+            var searchResult = SpeedSearch.Run(inputPath, outputPath, chosenOptions, RangesFor(chosenOptions), probe, search, log);
             return new AutoQuantizeResult(chosen.Name, chosenOptions, searchResult, results, fp32Metric);
         }
         finally
