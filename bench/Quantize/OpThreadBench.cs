@@ -46,6 +46,8 @@ internal static class OpThreadBench
             ("LayerNormalization [1,1,160]", () => Unary("LayerNormalization", 1), false),
             ("Gelu [1,4,160]", () => Unary("Gelu", 4), false),
             ("Add [1,4,160]", () => Unary("Add", 4), false),
+            ("QuantizeLinear + DequantizeLinear [1,4,160] (per pair)", () => Unary("QDQ", 4), false),
+            ("Reshape [1,4,160] ↔ [1,4,1,160] (per pair)", () => Unary("ReshapePair", 4), false),
         };
         Console.WriteLine("| op (32 chained nodes) | µs per node, 1 thread | µs per node, 2 threads | extra per node |");
         Console.WriteLine("| --- | --- | --- | --- |");
@@ -243,11 +245,28 @@ internal static class OpThreadBench
         var g = NewGraph(rows, out string x);
         g.Initializer.Add(Tensors.Float("gamma", [160], Enumerable.Repeat(1f, 160).ToArray()));
         g.Initializer.Add(Tensors.Float("beta", [160], new float[160]));
+        g.Initializer.Add(Tensors.Float("q_scale", [], [0.02f]));
+        g.Initializer.Add(new TensorProto { Name = "q_zp", DataType = (int)TensorProto.Types.DataType.Uint8, RawData = ByteString.CopyFrom(128) });
+        g.Initializer.Add(Tensors.Int64("to4", [4], [1, -1, 1, 160]));
+        g.Initializer.Add(Tensors.Int64("to3", [3], [-1, rows, 160]));
         for (int i = 0; i < Chain; i++)
         {
             string y = i == Chain - 1 ? "y" : $"t{i}";
-            string[] inputs = op switch { "LayerNormalization" => [x, "gamma", "beta"], "Add" => [x, "beta"], _ => [x] };
-            g.Node.Add(Node(op, $"n{i}", inputs, [y]));
+            if (op is "QDQ" or "ReshapePair")
+            {
+                // A pair per link with a float Add between, so ONNX Runtime cannot cancel the pair away.
+                var (first, second) = op == "QDQ" ? ("QuantizeLinear", "DequantizeLinear") : ("Reshape", "Reshape");
+                string[] in1 = op == "QDQ" ? [x, "q_scale", "q_zp"] : [x, "to4"];
+                g.Node.Add(Node(first, $"a{i}", in1, [$"p{i}"]));
+                string[] in2 = op == "QDQ" ? [$"p{i}", "q_scale", "q_zp"] : [$"p{i}", "to3"];
+                g.Node.Add(Node(second, $"b{i}", in2, [$"r{i}"]));
+                g.Node.Add(Node("Add", $"n{i}", [$"r{i}", "beta"], [y]));
+            }
+            else
+            {
+                string[] inputs = op switch { "LayerNormalization" => [x, "gamma", "beta"], "Add" => [x, "beta"], _ => [x] };
+                g.Node.Add(Node(op, $"n{i}", inputs, [y]));
+            }
             x = y;
         }
         return Wrap(g);

@@ -59,6 +59,13 @@ public sealed record QuantizeOptions
     /// </summary>
     public bool LinearsAsQLinearConv { get; init; }
 
+    /// <summary>
+    /// With <see cref="LinearsAsQLinearConv"/>: only layers whose batch-1 input has at most this many rows (tokens)
+    /// take the QLinearConv form. ONNX Runtime keeps up to about 4 rows on one thread (measured: 16 rows split);
+    /// beyond that the form only adds its quantize/dequantize/reshape nodes.
+    /// </summary>
+    public int QLinearConvMaxRows { get; init; } = 4;
+
     public CalibrationOptions Calibration { get; init; } = new();
 
     public bool IsStatic => Mode != QuantizationMode.Dynamic;
@@ -71,6 +78,7 @@ public sealed record QuantizeOptions
         if (!Enum.IsDefined(Mode)) throw new EdgeException($"unknown quantization mode {Mode}");
         if (!Enum.IsDefined(ActivationType) || !Enum.IsDefined(WeightType)) throw new EdgeException("unknown quantization type");
         Calibration.Validate();
+        if (QLinearConvMaxRows < 1) throw new EdgeException($"QLinearConvMaxRows must be at least 1, got {QLinearConvMaxRows}");
         if (LinearsAsQLinearConv && Mode == QuantizationMode.StaticQdq)
             throw new EdgeException("Linear layers as QLinearConv is a QOperator/dynamic form; QDQ leaves kernel choice to ONNX Runtime");
         var passes = Graph.GraphPassRegistry.CreateDefault();

@@ -29,7 +29,7 @@ public sealed class LinearAsQLinearConvTests : IDisposable
     }
 
     private static QuantizeOptions Options(QuantizationMode mode = QuantizationMode.Dynamic) =>
-        new() { Mode = mode, LinearsAsQLinearConv = true };
+        new() { Mode = mode, LinearsAsQLinearConv = true, QLinearConvMaxRows = 64 };
 
     [Theory]
     [InlineData(QuantizationMode.Dynamic)]
@@ -96,6 +96,18 @@ public sealed class LinearAsQLinearConvTests : IDisposable
         var e = Run(input, x0, [4, .. sample]);
         var a = Run(output, x0, [4, .. sample]);
         Assert.True(RelativeError(e, a) < 0.04, $"relative error {RelativeError(e, a):F4}");
+    }
+
+    [Fact]
+    public void Layers_with_more_rows_than_the_limit_keep_the_dynamic_kernel()
+    {
+        long[] sample = [6, 32];
+        string input = TokenMlp("many", 6), output = Path.Combine(_dir, "many.int8.onnx");
+        var report = OnnxQuantizer.Quantize(input, output, Options() with { QLinearConvMaxRows = 4 }, Calibration(sample));
+        var ops = OpCounts(output);
+        Assert.Equal(0, ops.Count("QLinearConv"));
+        Assert.Equal(2, ops.Count("DynamicQuantizeMatMul"));
+        Assert.All(report.Quantized.Where(q => q.OpType == "MatMul"), q => Assert.StartsWith("DynamicQuantizeMatMul", q.Kernel));
     }
 
     [Fact]
