@@ -18,6 +18,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     private readonly Linear proj;
     private readonly Parameter attention_biases;
     private readonly Tensor attention_bias_idxs;
+    private Tensor? biasIndexOnDevice;
 
     public Attention(int dim, int keyDim, int numHeads, int windowSize) : base(nameof(Attention))
     {
@@ -50,7 +51,22 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     public Tensor BiasMatrix()
     {
         int n = WindowSize * WindowSize;
-        return attention_biases.index_select(1, attention_bias_idxs.view(-1)).view(NumHeads, n, n);
+        return attention_biases.index_select(1, IndexOnBiasDevice().view(-1)).view(NumHeads, n, n);
+    }
+
+    /// <summary>
+    /// The index on the biases' device. TorchSharp's <c>Module.to(cuda)</c> leaves this non-persistent buffer's field
+    /// on the CPU (seen on an H100: "index is on cpu, different from other tensors on cuda:0" in index_select), so
+    /// a copy on the parameters' device is made once per device and kept outside any dispose scope.
+    /// </summary>
+    private Tensor IndexOnBiasDevice()
+    {
+        var device = attention_biases.device;
+        if (attention_bias_idxs.device_type == device.type && attention_bias_idxs.device_index == device.index) return attention_bias_idxs;
+        if (biasIndexOnDevice is { } cached && cached.device_type == device.type && cached.device_index == device.index) return cached;
+        biasIndexOnDevice?.Dispose();
+        biasIndexOnDevice = attention_bias_idxs.to(device).DetachFromDisposeScope();
+        return biasIndexOnDevice;
     }
 
     public override Tensor forward(Tensor x)
