@@ -47,10 +47,11 @@ public sealed class QuantizeCommand : ICliCommand
         var passes = new Option<string[]>("--graph-pass") { Description = "Graph rewrite before quantizing, in order (repeatable): pointwise-conv-matmul (1x1 convs as int8 MatMuls), token-depthwise-conv (depthwise convs on <=2x2 maps in token layout), int8-conv-weights (float convs keep int8-stored weights, folded at load), channels-last-conv-io (token<->conv layout changes as 4-D channels-last transposes that ONNX Runtime folds into its NCHWc reorders)", AllowMultipleArgumentsPerToken = true };
         var fuse = new Option<bool>("--fuse-attention") { Description = "With a fixed --mode: replace plain-op attention by one com.microsoft MultiHeadAttention first (--mode auto always tries it)" };
         var qconv = new Option<bool>("--linears-as-qlinearconv") { Description = "Linear layers as int8 QLinearConv 1x1 (channels-last) with calibrated ranges: ONNX Runtime keeps batch-1 token GEMMs on one thread (any mode but static-qdq; calibrates)" };
+        var qconvRows = new Option<int>("--qlinearconv-max-rows") { Description = "With --linears-as-qlinearconv: only layers with at most this many rows (tokens) at batch 1", DefaultValueFactory = _ => 4 };
         var ort = new Option<bool>("--ort") { Description = "Also write model.ort and required_operators*.config for ONNX Runtime Mobile" };
         var command = new Command("quantize", "Quantize a model package to INT8 (dynamic, static QDQ or QOperator) or FP16")
         {
-            model, output, precision, mode, method, percentile, samples, perTensor, symmetric, keep, budget, maxSize, passes, fuse, qconv, dataset, seed, ort,
+            model, output, precision, mode, method, percentile, samples, perTensor, symmetric, keep, budget, maxSize, passes, fuse, qconv, qconvRows, dataset, seed, ort,
         };
         command.SetAction(parse =>
         {
@@ -73,6 +74,7 @@ public sealed class QuantizeCommand : ICliCommand
                     GraphPasses = parse.GetValue(passes) ?? [],
                     FuseAttention = parse.GetValue(fuse) ? Edge.Export.Quantize.Graph.AttentionForm.MultiHeadAttention : null,
                     LinearsAsQLinearConv = parse.GetValue(qconv),
+                    QLinearConvMaxRows = parse.GetValue(qconvRows),
                     Calibration = new CalibrationOptions { Method = Methods.Parse(parse.GetValue(method)!), Percentile = parse.GetValue(percentile) },
                 },
             };
