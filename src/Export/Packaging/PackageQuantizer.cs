@@ -104,7 +104,9 @@ public static class PackageQuantizer
                 Name = name, Precision = "int8", ModelSha256 = null, CreatedUtc = null, Gate = null,
                 Quantization = new QuantizationInfo(
                     (options.Quantize.Mode == QuantizationMode.Auto ? "Auto→" : "") + quantize.Mode + (report.FusedAttention > 0 ? $" + {report.FusedAttention} fused attention" : "")
-                        + string.Concat(report.GraphPasses.Where(p => p.Value > 0).Select(p => $" + {p.Key} x{p.Value}")),
+                        + string.Concat(report.GraphPasses.Where(p => p.Value > 0).Select(p => $" + {p.Key} x{p.Value}"))
+                        + (report.Quantized.Count(q => q.Kernel.StartsWith("QLinearConv 1x1", StringComparison.Ordinal)) is var asConv and > 0
+                            ? $" + {asConv} Linear as QLinearConv (≤ {quantize.QLinearConvMaxRows} rows)" : ""),
                     $"{quantize.ActivationType}/{quantize.WeightType}{(quantize.PerChannel ? " per-channel" : "")}",
                     quantize.NeedsCalibration ? quantize.Calibration.Method.ToString() : null,
                     quantize.NeedsCalibration ? options.CalibrationSamples : 0,
