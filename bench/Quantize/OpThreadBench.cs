@@ -118,15 +118,7 @@ internal static class OpThreadBench
         {
             bool up = i % 2 == 0;
             long k = up ? 160 : 640, n = up ? 640 : 160;
-            var w = new byte[k * n];
-            for (int j = 0; j < w.Length; j++) w[j] = unchecked((byte)(sbyte)rng.Next(-100, 100));
-            var wt = new TensorProto { Name = $"w{i}", DataType = (int)TensorProto.Types.DataType.Int8, RawData = ByteString.CopyFrom(w) };
-            wt.Dims.AddRange([k, n]);
-            g.Initializer.Add(wt);
-            g.Initializer.Add(Tensors.Float($"ws{i}", [n], Enumerable.Repeat(0.001f, (int)n).ToArray()));
-            var zp = new TensorProto { Name = $"wz{i}", DataType = (int)TensorProto.Types.DataType.Int8, RawData = ByteString.CopyFrom(new byte[n]) };
-            zp.Dims.Add(n);
-            g.Initializer.Add(zp);
+            AddInt8Weight(g, i, [k, n], n, rng);
             string q = $"q{i}", y = i == Chain - 1 ? "y" : $"t{i}";
             g.Node.Add(Node("QuantizeLinear", $"ql{i}", [x, "a_scale", "a_zp"], [q]));
             var mm = Node("MatMulIntegerToFloat", $"mitf{i}", [q, $"w{i}", "a_scale", $"ws{i}", "a_zp", $"wz{i}"], [y]);
@@ -137,6 +129,16 @@ internal static class OpThreadBench
         var m = Wrap(g);
         m.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.microsoft", Version = 1 });
         return m;
+    }
+
+    /// <summary>Random int8 weight w{i} of <paramref name="dims"/>, per-channel scales ws{i} and zero points wz{i} over <paramref name="channels"/>.</summary>
+    private static void AddInt8Weight(GraphProto g, int i, long[] dims, long channels, Random rng)
+    {
+        var w = new byte[dims.Aggregate(1L, (a, b) => a * b)];
+        for (int j = 0; j < w.Length; j++) w[j] = unchecked((byte)(sbyte)rng.Next(-100, 100));
+        g.Initializer.Add(Tensors.Bytes($"w{i}", QuantType.Int8, dims, w));
+        g.Initializer.Add(Tensors.Float($"ws{i}", [channels], Enumerable.Repeat(0.001f, (int)channels).ToArray()));
+        g.Initializer.Add(Tensors.Bytes($"wz{i}", QuantType.Int8, [channels], new byte[channels]));
     }
 
     private enum QConvLinks { Chained, StaticQdq, DynamicInput, Realistic }
@@ -160,15 +162,7 @@ internal static class OpThreadBench
         {
             bool up = i % 2 == 0;
             long k = up ? 160 : 640, n = up ? 640 : 160;
-            var w = new byte[k * n];
-            for (int j = 0; j < w.Length; j++) w[j] = unchecked((byte)(sbyte)rng.Next(-100, 100));
-            var wt = new TensorProto { Name = $"w{i}", DataType = (int)TensorProto.Types.DataType.Int8, RawData = ByteString.CopyFrom(w) };
-            wt.Dims.AddRange([n, k, 1, 1]);
-            g.Initializer.Add(wt);
-            g.Initializer.Add(Tensors.Float($"ws{i}", [n], Enumerable.Repeat(0.001f, (int)n).ToArray()));
-            var zp = new TensorProto { Name = $"wz{i}", DataType = (int)TensorProto.Types.DataType.Int8, RawData = ByteString.CopyFrom(new byte[n]) };
-            zp.Dims.Add(n);
-            g.Initializer.Add(zp);
+            AddInt8Weight(g, i, [n, k, 1, 1], n, rng);
             string xq = x, xs = "a_scale", xz = "a_zp";
             if (links == QConvLinks.StaticQdq) { xq = $"q{i}"; g.Node.Add(Node("QuantizeLinear", $"ql{i}", [x, "a_scale", "a_zp"], [xq])); }
             if (links == QConvLinks.Realistic)

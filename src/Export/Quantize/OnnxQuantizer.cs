@@ -25,7 +25,7 @@ public static class OnnxQuantizer
         if (options.NeedsCalibration)
         {
             if (calibration is null)
-                throw new EdgeException($"{(options.IsStatic ? options.Mode.ToString() : "Linear-as-QLinearConv")} quantization needs a calibration set; pass one, or use Dynamic mode");
+                throw new EdgeException($"{options.CalibratedForm} quantization needs a calibration set; pass one, or use Dynamic mode");
             ranges = Calibrate(model, options, calibration);
         }
         return Quantize(model, inputPath, outputPath, options, ranges);
@@ -39,7 +39,7 @@ public static class OnnxQuantizer
         var model = ModelFile.Load(inputPath);
         ModelInputs.SingleFloatInput(model);
         if (options.NeedsCalibration && ranges is null)
-            throw new EdgeException($"{(options.IsStatic ? options.Mode.ToString() : "Linear-as-QLinearConv")} quantization needs calibrated ranges");
+            throw new EdgeException($"{options.CalibratedForm} quantization needs calibrated ranges");
         return Quantize(model, inputPath, outputPath, options, ranges);
     }
 
@@ -189,10 +189,7 @@ public static class OnnxQuantizer
         graph.Input.Clear();
         graph.Input.AddRange(inputs);
 
-        var live = new HashSet<string>(sorted.SelectMany(n => n.Output), StringComparer.Ordinal);
-        var valueInfo = graph.ValueInfo.Where(v => live.Contains(v.Name)).ToList();
-        graph.ValueInfo.Clear();
-        graph.ValueInfo.AddRange(valueInfo);
+        GraphIndex.PruneValueInfo(graph);
 
         if (sorted.Any(n => n.Domain == QuantizationContext.MsDomain) && !model.OpsetImport.Any(o => o.Domain == QuantizationContext.MsDomain))
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = QuantizationContext.MsDomain, Version = 1 });

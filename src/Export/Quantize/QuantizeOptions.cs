@@ -73,6 +73,9 @@ public sealed record QuantizeOptions
     /// <summary>Whether quantizing needs calibrated activation ranges: static modes, and dynamic with <see cref="LinearsAsQLinearConv"/>.</summary>
     public bool NeedsCalibration => IsStatic || LinearsAsQLinearConv;
 
+    /// <summary>What needs the calibration, for error messages: the static mode, or the QLinearConv Linear form in dynamic mode.</summary>
+    public string CalibratedForm => IsStatic ? Mode.ToString() : "Linear-as-QLinearConv";
+
     public void Validate()
     {
         if (!Enum.IsDefined(Mode)) throw new EdgeException($"unknown quantization mode {Mode}");

@@ -52,7 +52,7 @@ public static class AttentionFusion
         foreach (var o in graph.Output) consumers[o.Name] = consumers.GetValueOrDefault(o.Name) + 1;
 
         var remove = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
-        var replacements = new Dictionary<NodeProto, NodeProto>(ReferenceEqualityComparer.Instance);
+        var replacements = new Dictionary<NodeProto, List<NodeProto>>(ReferenceEqualityComparer.Instance);
         int fused = 0;
         foreach (var softmax in graph.Node.Where(n => n.OpType == "Softmax" && IsDefault(n)).ToArray())
         {
@@ -79,23 +79,12 @@ public static class AttentionFusion
             attention.Attribute.Add(new AttributeProto { Name = "scale", Type = AttributeProto.Types.AttributeType.Float, F = 1f });
             foreach (var n in m.Nodes)
                 if (!mha || !m.Projection.Contains(n)) remove.Add(n);
-            if (mha) replacements[m.Anchor] = attention;
-            else replacements[m.Projection[0]] = attention;
+            if (mha) replacements[m.Anchor] = [attention];
+            else replacements[m.Projection[0]] = [attention];
             fused++;
         }
         if (fused == 0) return 0;
-        var nodes = new List<NodeProto>();
-        foreach (var n in graph.Node)
-        {
-            if (replacements.TryGetValue(n, out var r)) nodes.Add(r);
-            else if (!remove.Contains(n)) nodes.Add(n);
-        }
-        graph.Node.Clear();
-        graph.Node.AddRange(nodes);
-        var live = new HashSet<string>(nodes.SelectMany(n => n.Output), StringComparer.Ordinal);
-        var vi = graph.ValueInfo.Where(v => live.Contains(v.Name)).ToList();
-        graph.ValueInfo.Clear();
-        graph.ValueInfo.AddRange(vi);
+        GraphIndex.Splice(graph, replacements, remove);
         if (!model.OpsetImport.Any(o => o.Domain == MsDomain))
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = MsDomain, Version = 1 });
         return fused;

@@ -85,7 +85,13 @@ internal sealed class GraphIndex
         }
         graph.Node.Clear();
         graph.Node.AddRange(list);
-        var live = new HashSet<string>(list.SelectMany(n => n.Output), StringComparer.Ordinal);
+        PruneValueInfo(graph);
+    }
+
+    /// <summary>Drops value_info of tensors no node of <paramref name="graph"/> produces any more (a stale shape could mislead ONNX Runtime).</summary>
+    public static void PruneValueInfo(GraphProto graph)
+    {
+        var live = new HashSet<string>(graph.Node.SelectMany(n => n.Output), StringComparer.Ordinal);
         var keep = graph.ValueInfo.Where(v => live.Contains(v.Name)).ToList();
         graph.ValueInfo.Clear();
         graph.ValueInfo.AddRange(keep);

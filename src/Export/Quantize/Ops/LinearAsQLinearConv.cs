@@ -17,28 +17,22 @@ namespace Edge.Export.Quantize.Ops;
 /// </summary>
 public static class LinearAsQLinearConv
 {
-    /// <summary>The rewritten layer, or null (with why) when it does not apply; nothing is emitted then.</summary>
-    public static OpResult? TryQuantize(NodeProto node, QuantizationContext ctx, out string? whyNot)
+    /// <summary>The rewritten layer, or null when it does not apply (the caller's kernel then takes it); nothing is emitted then.</summary>
+    public static OpResult? TryQuantize(NodeProto node, QuantizationContext ctx)
     {
         string a = node.Input[0], b = node.Input[1];
         var weight = ctx.Initializer(b)!;
         long k = weight.Dims[0], n = weight.Dims[1];
-        whyNot = null;
-        if (ctx.Shapes is null || !ctx.Shapes.TryGetValue(a, out var inShape)) { whyNot = $"input {a} has no known shape"; return null; }
-        int rank = inShape.Length;
-        if (rank is < 2 or > 4 || inShape[^1] != k) { whyNot = $"input {a} of rank {rank} is not a [.., {k}] token tensor"; return null; }
-        long rows = inShape[..^1].Aggregate(1L, (x, y) => x * y);
-        if (rows > ctx.Options.QLinearConvMaxRows)
-        {
-            // QLinearConv splits this many rows across threads anyway, and DynamicQuantizeMatMul needs no separate
-            // quantize/dequantize/reshape nodes (about 0.8 µs per layer here) nor the extra passes over batch-64 tensors.
-            whyNot = $"{rows} rows at batch 1 (more than {ctx.Options.QLinearConvMaxRows})";
-            return null;
-        }
-        if (!ctx.CanQuantizeActivation(a)) { whyNot = $"no calibrated range for input {a}"; return null; }
+        // A [.., K] token tensor of rank 2–4 with a known batch-1 shape.
+        if (ctx.Shapes is null || !ctx.Shapes.TryGetValue(a, out var inShape) || inShape.Length is < 2 or > 4 || inShape[^1] != k) return null;
+        // More rows than the limit: QLinearConv splits them across threads anyway, and DynamicQuantizeMatMul needs no
+        // separate quantize/dequantize/reshape nodes (about 0.8 µs per layer here) nor their passes over batch-64 tensors.
+        if (inShape[..^1].Aggregate(1L, (x, y) => x * y) > ctx.Options.QLinearConvMaxRows) return null;
+        // Both ends need calibrated ranges: the input's, and the output's after a folded bias Add.
+        if (!ctx.CanQuantizeActivation(a)) return null;
         var bias = ctx.PeekBiasAdd(node.Output[0], n);
         string final = bias is { } pb ? pb.Add.Output[0] : node.Output[0];
-        if (ctx.Ranges is null || !ctx.Ranges.TryGet(final, out var outRange)) { whyNot = $"no calibrated range for output {final}"; return null; }
+        if (ctx.Ranges is null || !ctx.Ranges.TryGet(final, out var outRange)) return null;
         if (bias is not null) ctx.TakeBiasAdd(node.Output[0], n);
 
         var aq = ctx.QuantizeActivation(a);

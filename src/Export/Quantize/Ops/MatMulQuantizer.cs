@@ -17,8 +17,9 @@ public sealed class MatMulQuantizer : IOpQuantizer
         bool constWeight = ctx.IsFloatConstant(b) && ctx.Initializer(b)!.Dims.Count == 2;
         // Static QOperator: a result that goes on in int8 is better left to QLinearMatMul (no float round trip).
         // Dynamic mode has no int8 consumers, whatever FeedsInt8 (a static-mode notion) says.
-        if (constWeight && ctx.Options.LinearsAsQLinearConv && !ctx.IsQdq && (ctx.Mode == QuantizationMode.Dynamic || !ctx.FeedsInt8(node.Output[0]))
-            && LinearAsQLinearConv.TryQuantize(node, ctx, out _) is { } asConv)
+        // (QuantizeOptions.Validate refuses the form in QDQ mode.)
+        if (constWeight && ctx.Options.LinearsAsQLinearConv && (ctx.Mode == QuantizationMode.Dynamic || !ctx.FeedsInt8(node.Output[0]))
+            && LinearAsQLinearConv.TryQuantize(node, ctx) is { } asConv)
             return asConv;
         if (ctx.Mode == QuantizationMode.Dynamic)
         {

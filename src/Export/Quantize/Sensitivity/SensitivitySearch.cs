@@ -24,7 +24,7 @@ public static class SensitivitySearch
         TensorRangeSet? ranges = null;
         if (options.NeedsCalibration)
         {
-            if (calibration is null) throw new EdgeException($"{options.Mode} quantization needs a calibration set");
+            if (calibration is null) throw new EdgeException($"{options.CalibratedForm} quantization needs a calibration set");
             ranges = OnnxQuantizer.Calibrate(model, options, calibration);
         }
 
