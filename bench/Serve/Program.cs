@@ -408,7 +408,7 @@ public sealed record Workload(byte[][] Pngs, float[][] Tensors, int[] Expected, 
         var manifest = package.Manifest;
         if (manifest.Preprocess.Channels != 1)
             throw new EdgeException("the serve benchmark sends gray Fashion-MNIST images; use a 1-channel model");
-        using var data = DatasetFactory.Open("fashion-mnist", "test", 1);
+        using var data = DatasetFactory.Open("fashion-mnist", "test");
         var pre = new Preprocessor(manifest.Preprocess);
         using var session = new OnnxClassifier(package.ModelPath, new OnnxRunOptions { IntraOpThreads = threads });
         var pngs = new byte[count][];

@@ -59,7 +59,7 @@ public class PreprocessingIsIdenticalAcrossStagesTests
             var actual = served.AsSpan(k * len, len).ToArray();
             Assert.True(expected.AsSpan().SequenceEqual(actual), $"image {indices[k]}: server tensor differs from the distill/gate tensor");
             // And the serve path in-process (decode + preprocess) gives the same bits.
-            var decoded = ImageDecoder.Decode(ImageEncoder.Png(test.GetImage(indices[k])), 1);
+            var decoded = ImageDecoder.Decode(ImageEncoder.Png(test.GetImage(indices[k])));
             Assert.Equal(expected, pre.Run(decoded));
         }
     }

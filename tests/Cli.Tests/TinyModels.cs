@@ -29,7 +29,7 @@ internal static class TinyModels
         Name = name, ModelFile = file,
         Labels = Enumerable.Range(0, classes).Select(i => $"c{i}").ToArray(),
         Input = new TensorSpec("input", [-1, spec.Channels, spec.Height, spec.Width]),
-        Output = new TensorSpec("logits", [-1, classes]),
+        Output = new OutputSpec("logits", [-1, classes]),
         Preprocess = spec,
     };
 

@@ -19,9 +19,9 @@ public static class ServeTestKit
     public static ModelManifest Manifest(string name = Model) => new()
     {
         Name = name,
-        Labels = DatasetFactory.FashionMnistLabels,
+        Labels = BuiltInDatasets.FashionMnist.Labels,
         Input = new TensorSpec("input", [-1, 1, 32, 32]),
-        Output = new TensorSpec("logits", [-1, 10]),
+        Output = new OutputSpec("logits", [-1, 10]),
         Preprocess = PreprocessSpec.FashionMnist32,
     };
 

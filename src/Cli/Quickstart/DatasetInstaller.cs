@@ -9,7 +9,7 @@ internal static class DatasetInstaller
 {
     public static void EnsureFashionMnist(TextWriter log)
     {
-        if (File.Exists(Path.Combine(DatasetFactory.FashionMnistDir, "train-images-idx3-ubyte.gz")))
+        if (File.Exists(Path.Combine(BuiltInDatasets.FashionMnist.Folder, "train-images-idx3-ubyte.gz")))
             return;
         bool root = Environment.UserName == "root";
         string prefix = root ? "" : "sudo ";

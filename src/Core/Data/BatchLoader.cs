@@ -14,8 +14,6 @@ public sealed class BatchLoader
 
     public BatchLoader(IImageDataset dataset, Preprocessor preprocessor)
     {
-        if (dataset.Channels != preprocessor.Spec.Channels)
-            throw new EdgeException($"{dataset.Description} has {dataset.Channels}-channel images but the model expects {preprocessor.Spec.Channels}");
         _dataset = dataset;
         _preprocessor = preprocessor;
     }

@@ -10,7 +10,6 @@ public sealed class DatasetSubset(IImageDataset inner, int[] indices, string? de
     public string Description { get; } = description ?? $"{inner.Description} [{indices.Length} of {inner.Count}]";
     public int Count => indices.Length;
     public IReadOnlyList<string> ClassNames => inner.ClassNames;
-    public int Channels => inner.Channels;
     public RawImage GetImage(int index) => inner.GetImage(indices[index]);
     public int GetLabel(int index) => inner.GetLabel(indices[index]);
     public void Dispose() { }

@@ -5,7 +5,8 @@ namespace Edge.Core.Data;
 /// <summary>
 /// A labelled image collection with random access. Implementations read lazily (memory-mapped IDX, image files
 /// decoded on demand), so a dataset larger than memory works; only the index lives in memory.
-/// Thread-safe for concurrent <see cref="GetImage"/> calls.
+/// Images come in their own channels (<see cref="RawImage.Channels"/>: 1 gray, 3 RGB); each model's preprocessing
+/// converts them. Thread-safe for concurrent <see cref="GetImage"/> calls.
 /// </summary>
 public interface IImageDataset : IDisposable
 {
@@ -15,9 +16,6 @@ public interface IImageDataset : IDisposable
     int Count { get; }
 
     IReadOnlyList<string> ClassNames { get; }
-
-    /// <summary>Channels of the decoded pixels (1 gray, 3 RGB).</summary>
-    int Channels { get; }
 
     RawImage GetImage(int index);
 

@@ -16,10 +16,10 @@ public sealed class IdxDataset : IImageDataset
     private readonly long _imageOffset, _labelOffset;
     private readonly int _height, _width;
 
-    public IdxDataset(string imagesPath, string labelsPath, IReadOnlyList<string> classNames, string description)
+    /// <param name="classNames">Null: the class indices found in the labels file, as names ("0", "1", …).</param>
+    public IdxDataset(string imagesPath, string labelsPath, IReadOnlyList<string>? classNames, string description)
     {
         Description = description;
-        ClassNames = classNames;
         string imagesRaw = IdxCache.Unpacked(imagesPath), labelsRaw = IdxCache.Unpacked(labelsPath);
         var imageHeader = IdxHeader.Read(imagesRaw, expectedMagic: 0x803, imagesPath);
         var labelHeader = IdxHeader.Read(labelsRaw, expectedMagic: 0x801, labelsPath);
@@ -42,18 +42,16 @@ public sealed class IdxDataset : IImageDataset
         _images = _imageMap.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         _labels = _labelMap.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
 
-        for (int i = 0; i < Count; i++)
-        {
-            int label = _labels.ReadByte(_labelOffset + i);
-            if (label >= ClassNames.Count)
-                throw new EdgeException($"{labelsPath}: label {label} at index {i} is outside the {ClassNames.Count} known classes");
-        }
+        int maxLabel = 0;
+        for (int i = 0; i < Count; i++) maxLabel = Math.Max(maxLabel, _labels.ReadByte(_labelOffset + i));
+        ClassNames = classNames ?? [.. Enumerable.Range(0, maxLabel + 1).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        if (maxLabel >= ClassNames.Count)
+            throw new EdgeException($"{labelsPath} has class {maxLabel} but only {ClassNames.Count} labels were given ({string.Join(", ", ClassNames.Take(6))}…); give a label for every class (--labels)");
     }
 
     public string Description { get; }
     public int Count { get; }
     public IReadOnlyList<string> ClassNames { get; }
-    public int Channels => 1;
 
     public RawImage GetImage(int index)
     {

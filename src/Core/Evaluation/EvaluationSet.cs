@@ -79,7 +79,7 @@ public sealed class EvaluationSet
         else if (dataset is ImageFolderDataset folder)
         {
             // Decoding every image of a large folder would cost more than the evaluation: names, sizes and labels.
-            string root = Path.GetDirectoryName(folder.GetPath(0)) is { } first ? Path.GetDirectoryName(first) ?? "" : "";
+            string root = folder.Root;
             for (int i = 0; i < folder.Count; i++)
             {
                 string path = folder.GetPath(i);

@@ -22,8 +22,6 @@ public static class Evaluator
         for (int m = 0; m < models.Count; m++)
         {
             var model = models[m];
-            if (model.Preprocess.Channels != set.Dataset.Channels)
-                throw new EdgeException($"{set.Description} has {set.Dataset.Channels}-channel images but {model.Name} expects {model.Preprocess.Channels} (its preprocessing: {model.Preprocess})");
             model.CheckInput(model.Preprocess, $"the preprocessing of {model.Name} ({model.Preprocess})");
             mappings[m] = ClassMapping.Build(model.Labels, model.NumClasses, classes, model.Name, set.Description);
         }
@@ -33,7 +31,7 @@ public static class Evaluator
         int n = set.Count;
         var logits = new float[models.Count][];
         // Only in-process ONNX files are keyed: a remote model's hash is what its manifest claims, not what the server runs.
-        var keys = models.Select(x => x.Kind == "onnx" && x.Sha256 is { } sha ? LogitCache.Key(sha, x.Preprocess, set.DatasetSha256) : null).ToArray();
+        var keys = models.Select(x => x.Kind == "onnx" && x.Sha256 is { } sha ? LogitCache.Key(sha, x.Preprocess, set.DatasetSha256, x.OutputKind) : null).ToArray();
         var sameAs = new int[models.Count];
         for (int m = 0; m < models.Count; m++)
         {

@@ -31,6 +31,9 @@ public interface IModelRunner : IDisposable
 
     int NumClasses { get; }
 
+    /// <summary>What the model itself outputs (its manifest says); <see cref="Run"/> has already made it logits.</summary>
+    Manifest.OutputKind OutputKind { get; }
+
     /// <summary>The largest batch one <see cref="Run"/> call may carry.</summary>
     int MaxBatch { get; }
 
@@ -40,6 +43,8 @@ public interface IModelRunner : IDisposable
     /// <summary>Throws <see cref="EdgeException"/> when tensors made by <paramref name="spec"/> do not fit the model.</summary>
     void CheckInput(PreprocessSpec spec, string what);
 
-    /// <summary>Logits [batch, NumClasses] for <paramref name="batch"/> samples of <paramref name="input"/> [batch, C, H, W]. Thread-safe.</summary>
+    /// <summary>Logits [batch, NumClasses] for <paramref name="batch"/> samples of <paramref name="input"/> [batch, C, H, W]:
+    /// a probability output comes back as log p (<see cref="Manifest.OutputKinds.ToLogits(Manifest.OutputKind, float[])"/>),
+    /// so every metric is the same whatever kind the model outputs. Thread-safe.</summary>
     float[] Run(float[] input, int batch);
 }

@@ -18,7 +18,10 @@ public sealed class LogitCache(string? directory = null)
     /// <summary>Where entries persist; null keeps them in memory only.</summary>
     public string? Directory { get; } = directory is null ? null : Path.GetFullPath(directory);
 
-    public static string Key(string modelSha256, PreprocessSpec spec, string datasetSha256) => $"{modelSha256}|{spec}|{spec.Resize}|{datasetSha256}";
+    /// <summary>Model file, preprocessing and dataset; a non-logits output kind too, since the cache holds what
+    /// <see cref="IModelRunner.Run"/> returned (log p for a probability output).</summary>
+    public static string Key(string modelSha256, PreprocessSpec spec, string datasetSha256, Manifest.OutputKind kind = Manifest.OutputKind.Logits) =>
+        $"{modelSha256}|{spec}|{spec.Resize}|{datasetSha256}" + (kind == Manifest.OutputKind.Logits ? "" : $"|{Manifest.OutputKinds.Name(kind)}");
 
     public int Count => _entries.Count;
 

@@ -28,6 +28,7 @@ public sealed class OnnxModelRunner : IModelRunner
             Preprocess = package.Manifest.Preprocess;
             Labels = package.Manifest.Labels;
             Precision = package.Manifest.Precision;
+            OutputKind = package.Manifest.Output.Kind;
             if (Labels.Count != _classifier.NumClasses)
                 throw new EdgeException($"{package.ManifestPath} lists {Labels.Count} labels but {modelPath} outputs {_classifier.NumClasses} classes");
         }
@@ -53,12 +54,18 @@ public sealed class OnnxModelRunner : IModelRunner
     public PreprocessSpec Preprocess { get; }
     public IReadOnlyList<string>? Labels { get; }
     public int NumClasses => _classifier.NumClasses;
+    public OutputKind OutputKind { get; }
     public int MaxBatch => 1024;
     public IReadOnlyList<string> Notes => _notes;
 
     public void CheckInput(PreprocessSpec spec, string what) => _classifier.CheckInput(spec.Channels, spec.Height, spec.Width, what);
 
-    public float[] Run(float[] input, int batch) => _classifier.Run(input, batch);
+    public float[] Run(float[] input, int batch)
+    {
+        var output = _classifier.Run(input, batch);
+        OutputKinds.ToLogits(OutputKind, output.AsSpan());
+        return output;
+    }
 
     public void Dispose() => _classifier.Dispose();
 

@@ -11,7 +11,7 @@ public sealed class UnlabeledImageFolder : IImageDataset
 {
     private readonly string[] _files;
 
-    public UnlabeledImageFolder(string root, int channels)
+    public UnlabeledImageFolder(string root)
     {
         Root = Path.GetFullPath(root);
         if (!System.IO.Directory.Exists(Root))
@@ -21,16 +21,14 @@ public sealed class UnlabeledImageFolder : IImageDataset
             .OrderBy(f => f, StringComparer.Ordinal).ToArray();
         if (_files.Length == 0)
             throw new EdgeException($"{Root} contains no images ({string.Join(", ", ImageFolderDataset.Extensions)})");
-        Channels = channels;
     }
 
     public string Root { get; }
     public string Description => $"{Root} (unlabeled)";
     public int Count => _files.Length;
     public IReadOnlyList<string> ClassNames => [];
-    public int Channels { get; }
     public string GetPath(int index) => _files[index];
-    public RawImage GetImage(int index) => ImageDecoder.DecodeFile(_files[index], Channels);
+    public RawImage GetImage(int index) => ImageDecoder.DecodeFile(_files[index]);
     /// <summary>−1: no label (an unlabeled evaluation set never reads it as a class).</summary>
     public int GetLabel(int index) => -1;
     public void Dispose() { }

@@ -1,3 +1,4 @@
+using Edge.Core.Data;
 using Edge.Core.Evaluation;
 using Edge.Core.Preprocessing;
 
@@ -10,7 +11,7 @@ public sealed record GateOptions
     public required IReadOnlyList<ModelSource> Candidates { get; init; }
 
     /// <summary>A dataset path for <see cref="Data.DatasetFactory"/> ("fashion-mnist", an IDX folder, an image folder).</summary>
-    public string Dataset { get; init; } = "fashion-mnist";
+    public DatasetSource Dataset { get; init; } = "fashion-mnist";
     public string Split { get; init; } = "test";
 
     /// <summary>Evaluate a seeded random subset of this many images (null: all).</summary>

@@ -37,7 +37,7 @@ public static class GateRunner
                 runners.Add(runner);
             }
 
-            using var dataset = OpenDataset(options, teacher.Preprocess.Channels);
+            using var dataset = OpenDataset(options);
             var set = new EvaluationSet(Subset(dataset, options), labeled: !options.Unlabeled);
             IReadOnlyList<string> classes = set.Labeled ? set.ClassNames
                 : teacher.Labels ?? (set.ClassNames.Count == teacher.NumClasses ? set.ClassNames : Enumerable.Range(0, teacher.NumClasses).Select(i => i.ToString()).ToArray());
@@ -71,12 +71,12 @@ public static class GateRunner
     }
 
     /// <summary>The dataset factory's formats, or, for an unlabeled run, also a plain folder of images.</summary>
-    private static IImageDataset OpenDataset(GateOptions options, int channels)
+    private static IImageDataset OpenDataset(GateOptions options)
     {
-        string path = Path.GetFullPath(options.Dataset);
-        if (options.Unlabeled && Directory.Exists(path) && !Directory.EnumerateDirectories(path).Any())
-            return new UnlabeledImageFolder(path, channels);
-        return DatasetFactory.Open(options.Dataset, options.Split, channels);
+        string path = options.Dataset.Folder();
+        if (options.Unlabeled && Directory.Exists(path) && !DatasetFactory.CanOpen(path))
+            return new UnlabeledImageFolder(path);
+        return DatasetFactory.Open(options.Dataset, options.Split);
     }
 
     private static IImageDataset Subset(IImageDataset dataset, GateOptions options)

@@ -3,20 +3,20 @@ using SkiaSharp;
 namespace Edge.Core.Imaging;
 
 /// <summary>
-/// Decodes JPEG, PNG, WebP and BMP bytes with SkiaSharp into an upright <see cref="RawImage"/> with the channel
-/// count the model wants. Skia reports EXIF orientation but does not apply it, and its default colour type
-/// is BGRA, so we ask for RGBA explicitly and rotate ourselves.
+/// Decodes JPEG, PNG, WebP and BMP bytes with SkiaSharp into an upright <see cref="RawImage"/> in the image's own
+/// channels: 1 for a grayscale file, 3 (RGB) otherwise. Converting to what a model takes (luma, replication) is the
+/// <see cref="Preprocessing.Preprocessor"/>'s job, so a pixel is converted the same way in every stage. Skia reports
+/// EXIF orientation but does not apply it, and its default colour type is BGRA, so we ask for RGBA explicitly and
+/// rotate ourselves.
 /// </summary>
 public static class ImageDecoder
 {
     /// <summary>Largest side accepted; guards the server against decompression bombs.</summary>
     public const int MaxSide = 16384;
 
-    public static RawImage Decode(ReadOnlySpan<byte> encoded, int channels, string? sourceName = null)
+    public static RawImage Decode(ReadOnlySpan<byte> encoded, string? sourceName = null)
     {
         string what = sourceName ?? "image";
-        if (channels is not (1 or 3))
-            throw new EdgeException($"unsupported channel count {channels}: models take 1 (gray) or 3 (RGB) channels");
         if (encoded.Length == 0)
             throw new EdgeException($"{what} is empty (0 bytes)");
 
@@ -41,36 +41,26 @@ public static class ImageDecoder
         if (result != SKCodecResult.Success)
             throw new EdgeException($"{what} could not be decoded fully ({result}); the file is truncated or corrupt");
 
+        int channels = codec.Info.ColorType == SKColorType.Gray8 ? 1 : 3;
         var (upright, h, w) = Orientation.Apply(rgba, height, width, codec.EncodedOrigin);
-        return new RawImage(ToChannels(upright, h, w, channels), h, w, channels);
+        return new RawImage(FromRgba(upright, h, w, channels), h, w, channels);
     }
 
-    public static RawImage DecodeFile(string path, int channels)
+    public static RawImage DecodeFile(string path)
     {
         if (!File.Exists(path))
             throw new EdgeException($"image not found: {path}");
-        return Decode(File.ReadAllBytes(path), channels, path);
+        return Decode(File.ReadAllBytes(path), path);
     }
 
-    private static byte[] ToChannels(byte[] rgba, int height, int width, int channels)
+    /// <summary>RGBA → RGB, or → its one gray plane (a gray file decodes with R = G = B).</summary>
+    private static byte[] FromRgba(byte[] rgba, int height, int width, int channels)
     {
         int n = height * width;
         byte[] result = new byte[n * channels];
-        if (channels == 3)
-        {
-            for (int i = 0; i < n; i++)
-            {
-                result[3 * i] = rgba[4 * i];
-                result[3 * i + 1] = rgba[4 * i + 1];
-                result[3 * i + 2] = rgba[4 * i + 2];
-            }
-        }
-        else
-        {
-            // ITU-R BT.601 luma in integers, so a gray image (R = G = B) maps back to exactly its own values.
-            for (int i = 0; i < n; i++)
-                result[i] = (byte)((299 * rgba[4 * i] + 587 * rgba[4 * i + 1] + 114 * rgba[4 * i + 2] + 500) / 1000);
-        }
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < channels; c++)
+                result[channels * i + c] = rgba[4 * i + c];
         return result;
     }
 }

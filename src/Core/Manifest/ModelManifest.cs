@@ -18,7 +18,7 @@ public sealed record ModelManifest
     public string Precision { get; init; } = "fp32";
     public required IReadOnlyList<string> Labels { get; init; }
     public required TensorSpec Input { get; init; }
-    public required TensorSpec Output { get; init; }
+    public required OutputSpec Output { get; init; }
     public required PreprocessSpec Preprocess { get; init; }
     public string? ModelSha256 { get; init; }
     public TeacherInfo? Teacher { get; init; }
@@ -43,8 +43,11 @@ public sealed record ModelManifest
     }
 }
 
-/// <summary>Name, shape (−1 for the dynamic batch) and element type of a model input or output.</summary>
+/// <summary>Name, shape (−1 for the dynamic batch) and element type of a model input.</summary>
 public sealed record TensorSpec(string Name, long[] Shape, string Dtype = "float32");
+
+/// <summary>Name, shape [batch, classes], element type and <see cref="OutputKind"/> of a classifier's output.</summary>
+public sealed record OutputSpec(string Name, long[] Shape, string Dtype = "float32", OutputKind Kind = OutputKind.Logits);
 
 public sealed record TeacherInfo(string File, string Sha256, double? Top1 = null);
 

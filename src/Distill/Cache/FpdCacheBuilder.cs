@@ -24,7 +24,7 @@ public static class FpdCacheBuilder
         var spec = o.Preprocess;
         using var teacher = DistillTrainer.OpenTeacher(new DistillOptions { OutputDir = o.OutputDir, Teachers = o.Teachers, Threads = o.Threads }, []);
         teacher.CheckInput(spec, $"the preprocessing for {o.Dataset} ({spec})");
-        using var trainSet = DatasetFactory.Open(o.Dataset, "train", spec.Channels);
+        using var trainSet = DatasetFactory.Open(o.Dataset, "train");
         if (teacher.NumClasses != trainSet.ClassNames.Count)
             throw new EdgeException($"teacher {teacher.Description} predicts {teacher.NumClasses} classes but {trainSet.Description} has {trainSet.ClassNames.Count}; use a teacher trained on this dataset");
         if (teacher.NumClasses > short.MaxValue) throw new EdgeException($"teacher {teacher.Description} has {teacher.NumClasses} classes; the cache stores class ids as int16");

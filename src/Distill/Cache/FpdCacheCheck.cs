@@ -29,7 +29,7 @@ public static class FpdCacheCheck
         using var teacher = Training.DistillTrainer.OpenTeacher(new Training.DistillOptions { OutputDir = o.OutputDir, Teachers = o.Teachers, Threads = o.Threads }, []);
         if (FpdCacheHeader.HashFiles(o.Teachers) != cache.Header.TeacherSha256)
             throw new EdgeException($"teacher cache {cache.Folder} was made by {cache.Header.Teacher}, not by {teacher.Description}; check it with its own teacher");
-        using var trainSet = DatasetFactory.Open(o.Dataset, "train", o.Preprocess.Channels);
+        using var trainSet = DatasetFactory.Open(o.Dataset, "train");
         return Run(cache, teacher, trainSet, o.Preprocess, samples, o.Seed, tolerance);
     }
 

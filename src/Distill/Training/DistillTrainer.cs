@@ -51,8 +51,8 @@ public static class DistillTrainer
         var spec = options.Preprocess;
         teacher.CheckInput(spec, $"the preprocessing for {options.Dataset} ({spec})");
 
-        using var trainSet = DatasetFactory.Open(options.Dataset, "train", spec.Channels);
-        using var testSet = DatasetFactory.Open(options.Dataset, "test", spec.Channels);
+        using var trainSet = DatasetFactory.Open(options.Dataset, "train");
+        using var testSet = DatasetFactory.Open(options.Dataset, "test");
         if (teacher.NumClasses != trainSet.ClassNames.Count)
             throw new EdgeException($"teacher {teacher.Description} predicts {teacher.NumClasses} classes but {trainSet.Description} has {trainSet.ClassNames.Count}; use a teacher trained on this dataset");
 

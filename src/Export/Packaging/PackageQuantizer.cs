@@ -129,7 +129,7 @@ public static class PackageQuantizer
 
         IEnumerable<float[]> Batches()
         {
-            using var train = DatasetFactory.Open(options.Dataset, "train", spec.Channels);
+            using var train = DatasetFactory.Open(options.Dataset, "train");
             var subset = DatasetSubset.Random(train, options.CalibrationSamples, options.Seed);
             foreach (var batch in new BatchLoader(subset, new Preprocessor(spec)).Batches(64))
                 yield return batch.Data;
@@ -139,7 +139,7 @@ public static class PackageQuantizer
     /// <summary>Held-out train images (disjoint from calibration by seed) for the sensitivity metric; the test split stays untouched.</summary>
     private static (float[] Data, int[] Labels) EvaluationSet(QuantizePackageOptions options, PreprocessSpec spec)
     {
-        using var train = DatasetFactory.Open(options.Dataset, "train", spec.Channels);
+        using var train = DatasetFactory.Open(options.Dataset, "train");
         var subset = DatasetSubset.Random(train, options.SensitivitySamples, options.Seed + 7919);
         var batches = new BatchLoader(subset, new Preprocessor(spec)).Batches(subset.Count).ToList();
         return (batches[0].Data, batches[0].Labels);

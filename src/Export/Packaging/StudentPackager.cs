@@ -64,7 +64,7 @@ public static class StudentPackager
                 Precision = "fp32",
                 Labels = teacher.Manifest.Labels,
                 Input = new TensorSpec("input", [-1, spec.Channels, spec.Height, spec.Width]),
-                Output = new TensorSpec("logits", [-1, teacher.Manifest.Labels.Count]),
+                Output = new OutputSpec("logits", [-1, teacher.Manifest.Labels.Count]),
                 Preprocess = spec,
                 Teacher = new TeacherInfo(Path.GetFileName(teacher.ModelPath), teacher.Manifest.ModelSha256 ?? FileHash.Sha256(teacher.ModelPath)),
                 Student = student ?? new StudentInfo(model.RegistryName, model.ParameterCount),
@@ -82,7 +82,7 @@ public static class StudentPackager
     /// <summary>Parity over the first N test images, in batches, aggregated.</summary>
     public static ParityResult CheckParity(StudentModel model, string onnxPath, PreprocessSpec spec, ExportPackageOptions options, IProgressHost progress)
     {
-        using var test = DatasetFactory.Open(options.Dataset, "test", spec.Channels);
+        using var test = DatasetFactory.Open(options.Dataset, "test");
         var subset = DatasetSubset.Head(test, options.ParitySamples);
         var loader = new BatchLoader(subset, new Preprocessor(spec));
         int[] shape = [spec.Channels, spec.Height, spec.Width];

@@ -1,5 +1,6 @@
 using Edge.Core;
 using Edge.Core.Imaging;
+using Edge.Core.Manifest;
 using Edge.Serve.Repository;
 using Edge.Serve.Shadow;
 
@@ -32,11 +33,11 @@ public sealed class InferenceEngine(ModelRepository repository, ShadowScorer sha
             throw ServeException.Invalid($"top_k must be 0 (default {DefaultTopK}) or more, got {topK}");
         using var lease = repository.Acquire(model, version);
         var m = lease.Model;
-        var raw = ImageDecoder.Decode(image.Span, m.Preprocessor.Spec.Channels, "image");
+        var raw = ImageDecoder.Decode(image.Span, "image");
         var input = m.Preprocessor.Run(raw);
         var logits = await m.Batcher.InferAsync(input, 1, cancellationToken).ConfigureAwait(false);
         shadow.Offer(m, input, 1, logits, raw);
-        return new ClassifyResult(m.Name, m.VersionText, TopK(logits, m.Manifest.Labels, topK == 0 ? DefaultTopK : topK));
+        return new ClassifyResult(m.Name, m.VersionText, TopK(logits, m.Manifest.Output.Kind, m.Manifest.Labels, topK == 0 ? DefaultTopK : topK));
     }
 
     public async Task<InferOutput> InferAsync(string model, string? version, InferInput input, CancellationToken cancellationToken)
@@ -60,7 +61,7 @@ public sealed class InferenceEngine(ModelRepository repository, ShadowScorer sha
             tensor = new float[batch * len];
             for (int i = 0; i < batch; i++)
             {
-                var raw = ImageDecoder.Decode(images[i].Span, spec.Channels, $"image {i}");
+                var raw = ImageDecoder.Decode(images[i].Span, $"image {i}");
                 m.Preprocessor.Run(raw, tensor.AsSpan(i * len, len));
             }
         }
@@ -83,21 +84,14 @@ public sealed class InferenceEngine(ModelRepository repository, ShadowScorer sha
         return new InferOutput(m.Name, m.VersionText, m.Manifest.Output.Name, [batch, m.NumClasses], logits);
     }
 
-    /// <summary>Softmax over one sample's logits, highest first.</summary>
-    public static IReadOnlyList<LabelScore> TopK(ReadOnlySpan<float> logits, IReadOnlyList<string> labels, int k)
+    /// <summary>One sample's class probabilities as the model means them (<see cref="OutputKinds.ToProbabilities"/>:
+    /// softmax of logits or log-probabilities, a probability output as is), highest first.</summary>
+    public static IReadOnlyList<LabelScore> TopK(ReadOnlySpan<float> output, OutputKind kind, IReadOnlyList<string> labels, int k)
     {
-        float max = float.NegativeInfinity;
-        foreach (var l in logits)
-            max = Math.Max(max, l);
-        var probs = new float[logits.Length];
-        double sum = 0;
-        for (int i = 0; i < logits.Length; i++)
-        {
-            probs[i] = MathF.Exp(logits[i] - max);
-            sum += probs[i];
-        }
+        var probs = new double[output.Length];
+        OutputKinds.ToProbabilities(kind, output, probs);
         var order = Enumerable.Range(0, probs.Length).OrderByDescending(i => probs[i]).ThenBy(i => i).Take(Math.Min(k, probs.Length));
-        return order.Select(i => new LabelScore(i, i < labels.Count ? labels[i] : i.ToString(System.Globalization.CultureInfo.InvariantCulture), (float)(probs[i] / sum))).ToArray();
+        return order.Select(i => new LabelScore(i, i < labels.Count ? labels[i] : i.ToString(System.Globalization.CultureInfo.InvariantCulture), (float)probs[i])).ToArray();
     }
 
     private static string Shape(long[] shape) => $"[{string.Join(", ", shape)}]";

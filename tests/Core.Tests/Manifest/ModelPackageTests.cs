@@ -24,7 +24,7 @@ public class ModelPackageTests
         var manifest = new ModelManifest
         {
             Name = "x", Labels = ["a", "b"], Input = new TensorSpec("input", [-1, 1, 32, 32]),
-            Output = new TensorSpec("logits", [-1, 2]), Preprocess = PreprocessSpec.FashionMnist32,
+            Output = new OutputSpec("logits", [-1, 2]), Preprocess = PreprocessSpec.FashionMnist32,
             Quantization = new QuantizationInfo("static", "qdq", "minmax", 256, ["head.fc"], 12),
         };
         File.WriteAllBytes(dir.File("src.onnx"), [1, 2, 3]);
@@ -50,7 +50,7 @@ public class ModelPackageTests
         var manifest = new ModelManifest
         {
             Name = "x", Labels = ["a"], Input = new TensorSpec("input", [-1, 3, 32, 32]),
-            Output = new TensorSpec("logits", [-1, 1]), Preprocess = PreprocessSpec.FashionMnist32,
+            Output = new OutputSpec("logits", [-1, 1]), Preprocess = PreprocessSpec.FashionMnist32,
         };
         var e = Assert.Throws<EdgeException>(() => manifest.Validate("m.json"));
         Assert.Contains("does not match preprocess", e.Message);

@@ -82,11 +82,56 @@ public class PreprocessorTests
     }
 
     [Fact]
-    public void ChannelMismatchIsAClearError()
+    public void RgbImageForAGrayModelIsBt601Luma()
     {
+        var img = Ramp(6, 5, 3);
+        var spec = new PreprocessSpec { Height = 6, Width = 5, Mean = [0.5f], Std = [0.25f] };
+        float[] t = new Preprocessor(spec).Run(img);
+        for (int i = 0; i < 30; i++)
+        {
+            double luma = (0.299 * img.Pixels[3 * i] + 0.587 * img.Pixels[3 * i + 1] + 0.114 * img.Pixels[3 * i + 2]) / 255.0;
+            Assert.Equal((luma - 0.5) / 0.25, t[i], 5);
+        }
+    }
+
+    [Fact]
+    public void GrayImageForAnRgbModelIsReplicatedWithEachChannelsNormalisation()
+    {
+        var img = Ramp(4, 4);
+        var spec = new PreprocessSpec { Channels = 3, Height = 4, Width = 4, Mean = [0.485f, 0.456f, 0.406f], Std = [0.229f, 0.224f, 0.225f] };
+        float[] t = new Preprocessor(spec).Run(img);
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < 16; i++)
+                Assert.Equal((img.Pixels[i] / 255.0 - spec.Mean[c]) / spec.Std[c], t[c * 16 + i], 5);
+    }
+
+    [Fact]
+    public void GrayToRgbModelGetsTheSameLumaInAllThreeChannels()
+    {
+        var img = Ramp(3, 3, 3);
+        var spec = new PreprocessSpec { Channels = 3, Color = ColorMode.Gray, Height = 3, Width = 3, Mean = [0f, 0f, 0f], Std = [1f, 1f, 1f] };
+        float[] t = new Preprocessor(spec).Run(img);
+        for (int i = 0; i < 9; i++)
+        {
+            double luma = (0.299 * img.Pixels[3 * i] + 0.587 * img.Pixels[3 * i + 1] + 0.114 * img.Pixels[3 * i + 2]) / 255.0;
+            for (int c = 0; c < 3; c++) Assert.Equal(luma, t[c * 9 + i], 6);
+        }
+    }
+
+    [Fact]
+    public void GrayStoredAsRgbGivesExactlyTheGrayTensor()
+    {
+        var gray = Ramp(28, 28);
+        var rgb = new RawImage([.. gray.Pixels.SelectMany(p => new[] { p, p, p })], 28, 28, 3);
         var pre = new Preprocessor(PreprocessSpec.FashionMnist32);
-        var e = Assert.Throws<EdgeException>(() => pre.Run(Ramp(28, 28, 3)));
-        Assert.Contains("3 channel", e.Message);
+        Assert.Equal(pre.Run(gray), pre.Run(rgb));
+    }
+
+    [Fact]
+    public void RgbColourWithOneChannelIsRejectedNamingTheField()
+    {
+        var e = Assert.Throws<EdgeException>(() => new Preprocessor(new PreprocessSpec { Channels = 1, Color = ColorMode.Rgb }));
+        Assert.Contains("preprocess.color", e.Message);
     }
 
     [Theory]

@@ -151,7 +151,7 @@ public class MixedPrecisionTests
     private static void TrackFp32()
     {
         const int n = 32, steps = 5;
-        using var ds = DatasetFactory.Open(TestPaths.FashionMnist, "train", 1);
+        using var ds = DatasetFactory.Open(TestPaths.FashionMnist, "train");
         var split = InMemorySplit.Load(ds, new Preprocessor(PreprocessSpec.FashionMnist32), [.. Enumerable.Range(0, n)]);
         using var x = torch.tensor(split.Data, [n, 1, 32, 32]);
         using var y = torch.tensor(split.Labels.Select(l => (long)l).ToArray());

@@ -50,6 +50,7 @@ public sealed class KServeModelRunner : IModelRunner
             Labels = manifest.Labels;
             Precision = manifest.Precision;
             Sha256 = manifest.ModelSha256;
+            OutputKind = manifest.Output.Kind;
             _notes.Add($"preprocessing and labels from {manifestPath}");
         }
         else
@@ -67,6 +68,7 @@ public sealed class KServeModelRunner : IModelRunner
     public string Name { get; }
     public string Location { get; }
     public string Kind => "kserve";
+    public OutputKind OutputKind { get; }
     public string? Sha256 { get; }
     public string Precision { get; }
     public PreprocessSpec Preprocess { get; }
@@ -132,6 +134,7 @@ public sealed class KServeModelRunner : IModelRunner
             logits = contents.Fp32Contents.ToArray();
         else
             throw new EdgeException($"{Location} returned no FP32 logits for output '{_outputName}'");
+        OutputKinds.ToLogits(OutputKind, logits.AsSpan());
         return logits;
     }
 
