@@ -15,7 +15,7 @@ public class DistillCacheCommandTests
     }
 
     private static string[] Cache(string dir, params string[] extra) =>
-        ["distill", "cache", "--out", dir, "--teacher", TestPaths.Teacher, "--data", TestPaths.FashionMnist, "--train-samples", "48",
+        ["distill", "cache", "--out", dir, "--teacher", TestPaths.Teacher, "--data", "fashion-mnist", "--train-samples", "48",
          "--seed", "3", "--augment", "flip,translate=3,rrc=0.6", "--top-k", "4", .. extra];
 
     [Fact]
@@ -62,7 +62,7 @@ public class DistillCacheCommandTests
         string file = Path.Combine(dir.Path, "epoch-001.fpd");
         var bytes = File.ReadAllBytes(file);
         File.WriteAllBytes(file, bytes[..(bytes.Length / 2)]);
-        var r = Run("distill", "--teacher-cache", dir.Path, "--teacher", TestPaths.Teacher, "--data", TestPaths.FashionMnist, "--train-samples", "48",
+        var r = Run("distill", "--teacher-cache", dir.Path, "--teacher", TestPaths.Teacher, "--data", "fashion-mnist", "--train-samples", "48",
             "--seed", "3", "--epochs", "1", "--out", run.Path, "--no-plots");
         Assert.Equal(2, r.Code);
         Assert.Contains(file, r.Err);

@@ -2,7 +2,7 @@ using Edge.Core.Data;
 using Edge.Core.Imaging;
 using Edge.Core.Manifest;
 using Edge.Core.Preprocessing;
-using Edge.Distill.Training;
+using Edge.Distill.Data;
 using Edge.Serve;
 using Edge.Serve.Client;
 using Edge.Protocol.V2;
@@ -31,11 +31,15 @@ public class PreprocessingIsIdenticalAcrossStagesTests
         int[] indices = [0, 1, 42, 999, 4321, 9999];
         int len = spec.TensorLength;
 
-        // Distill evaluation: the trainer's in-memory split.
-        var split = InMemorySplit.Load(test, pre, indices);
+        // Distill: the trainer's view of un-augmented samples, from decoded images held in memory and streamed.
+        var held = SampleStore.Open(test, indices, DataMemory.Memory, 0, 2, Edge.Core.Progress.IProgressHost.None, "");
+        var streamed = SampleStore.Open(test, indices, DataMemory.Stream, 0, 2, Edge.Core.Progress.IProgressHost.None, "");
+        var rows = Enumerable.Range(0, indices.Length).ToArray();
+        var distill = ViewBatch.Plain(held, rows).View(spec);
+        Assert.Equal(distill, ViewBatch.Plain(streamed, rows).View(spec));
         // Gate and export parity: the batch loader.
         var batch = new BatchLoader(test, pre).Batches(indices.Length, indices).Single();
-        Assert.Equal(split.Data, batch.Data);
+        Assert.Equal(distill, batch.Data);
 
         // Server: PNG bytes of the same images through a live server's ModelInfer (BYTES input).
         using var dir = new TempDir();
@@ -55,7 +59,7 @@ public class PreprocessingIsIdenticalAcrossStagesTests
         Assert.Equal(indices.Length * len, served.Length);
         for (int k = 0; k < indices.Length; k++)
         {
-            var expected = split.Sample(k).ToArray();
+            var expected = distill.AsSpan(k * len, len).ToArray();
             var actual = served.AsSpan(k * len, len).ToArray();
             Assert.True(expected.AsSpan().SequenceEqual(actual), $"image {indices[k]}: server tensor differs from the distill/gate tensor");
             // And the serve path in-process (decode + preprocess) gives the same bits.

@@ -6,6 +6,7 @@ public static class CommandRegistry
     public static IReadOnlyList<ICliCommand> Create() =>
     [
         new QuickstartCommand(),
+        new ImportCommand(),
         new DistillCommand(),
         new ExportCommand(),
         new QuantizeCommand(),

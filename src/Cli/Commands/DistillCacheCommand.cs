@@ -19,8 +19,9 @@ public sealed class DistillCacheCommand : ICliCommand
     {
         var defaults = new FpdCacheOptions { OutputDir = "runs/teacher-cache" };
         var output = new Option<string>("--out", "-o") { Description = "Cache folder (one .fpd file per epoch and shard)", DefaultValueFactory = _ => defaults.OutputDir };
-        var teacher = new Option<string[]>("--teacher") { Description = "Teacher ONNX file; repeat for an ensemble. Default: models/fmnist-resnet18.onnx" };
-        var data = new Option<string>("--data") { Description = "Dataset: a folder of IDX files, an image folder, or fashion-mnist", DefaultValueFactory = _ => defaults.Dataset };
+        var teacher = new Option<string[]>("--teacher") { Description = $"Teacher: {string.Join(" | ", Edge.Distill.Teachers.TeacherRegistry.Syntaxes)}; repeat for an ensemble. Default: models/fmnist-resnet18.onnx" };
+        var data = new DatasetFlags("Training data");
+        var workers = new Option<int>("--workers") { Description = "Threads that decode and augment (0: one per core)", DefaultValueFactory = _ => 0 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs of augmented views to record (training longer cycles through them)", DefaultValueFactory = _ => defaults.Epochs };
         var augment = new Option<string>("--augment") { Description = $"Per-sample augmentation to record. Known: {string.Join(", ", AugmentRegistry.Usages)} (mixup/cutmix belong to training)", DefaultValueFactory = _ => AugmentConfig.Default.ToString() };
         var topK = new Option<int>("--top-k") { Description = "Classes stored per record (TinyViT: 10)", DefaultValueFactory = _ => defaults.TopK };
@@ -34,16 +35,18 @@ public sealed class DistillCacheCommand : ICliCommand
 
         var command = new Command("cache", "Record teacher top-k targets on augmented images for fast distillation (TinyViT FPD)")
         {
-            output, teacher, data, epochs, augment, topK, seed, trainSamples, shard, batch, threads, check, tolerance,
+            output, teacher, epochs, augment, topK, seed, trainSamples, shard, batch, threads, workers, check, tolerance,
         };
+        foreach (var o in data.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var (index, count) = FpdCacheOptions.ParseShard(parse.GetValue(shard)!);
             var options = new FpdCacheOptions
             {
                 OutputDir = parse.GetValue(output)!,
-                Teachers = parse.GetValue(teacher) is { Length: > 0 } given ? given : [DistillCommand.DefaultTeacherPath()],
-                Dataset = parse.GetValue(data)!,
+                Teachers = parse.GetValue(teacher) is { Length: > 0 } given ? given : [DefaultPaths.Teacher()],
+                Dataset = data.Source(parse),
+                Workers = parse.GetValue(workers),
                 Epochs = parse.GetValue(epochs),
                 Augment = AugmentConfig.Parse(parse.GetValue(augment)!),
                 TopK = parse.GetValue(topK),

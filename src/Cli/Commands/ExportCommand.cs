@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Edge.Cli.Terminal;
-using Edge.Core.Manifest;
 using Edge.Export.Packaging;
 
 namespace Edge.Cli.Commands;
@@ -10,33 +9,31 @@ public sealed class ExportCommand : ICliCommand
 {
     public Command Build()
     {
-        var run = new Option<string>("--run") { Description = "Output folder of `edge distill` (student.json, student.weights, run.json)", Required = true };
+        var run = new Option<string>("--run") { Description = "Output folder of `edge distill` (run.json, student.weights): the student's preprocessing and labels come from its record", Required = true };
         var output = new Option<string>("--out") { Description = "Package folder to write (model.onnx + manifest.json)", Required = true };
-        var teacher = new Option<string?>("--teacher") { Description = "Teacher model package (labels and preprocessing); default models/fmnist-resnet18.onnx" };
         var name = new Option<string>("--name") { Description = "Model name in the manifest", DefaultValueFactory = _ => "student" };
-        var dataset = new Option<string>("--data") { Description = "Dataset for the parity check (test split)", DefaultValueFactory = _ => "fashion-mnist" };
+        var dataset = new DatasetFlags("Images for the parity check (test split; default: the run's dataset)");
         var samples = new Option<int>("--parity-samples") { Description = "Test images compared between TorchSharp and ONNX Runtime", DefaultValueFactory = _ => 2000 };
         var tolerance = new Option<double>("--tolerance") { Description = "Largest allowed |logit difference|", DefaultValueFactory = _ => 1e-4 };
         var opset = new Option<int>("--opset") { Description = "ONNX opset (17 or later; 20 writes GELU as one node)", DefaultValueFactory = _ => 20 };
         var command = new Command("export", "Export a distilled student to an ONNX model package and prove parity with TorchSharp on real images")
         {
-            run, output, teacher, name, dataset, samples, tolerance, opset,
+            run, output, name, samples, tolerance, opset,
         };
+        foreach (var o in dataset.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var distill = DistillRun.Read(parse.GetValue(run)!);
-            var teacherPackage = ModelPackage.Load(parse.GetValue(teacher) ?? DefaultPaths.Teacher());
             using var model = distill.LoadModel();
-            var result = StudentPackager.Export(model, teacherPackage, new ExportPackageOptions
+            var result = StudentPackager.Export(model, distill, new ExportPackageOptions
             {
                 OutputDir = parse.GetValue(output)!,
                 Name = parse.GetValue(name)!,
-                Dataset = parse.GetValue(dataset)!,
+                Dataset = parse.GetValue(dataset.Data) is null ? null : dataset.Source(parse, distill.Record.Options.Dataset),
                 ParitySamples = parse.GetValue(samples),
                 Tolerance = parse.GetValue(tolerance),
                 Opset = parse.GetValue(opset),
-            }, ConsoleProgressHost.ForConsole(), new StudentInfo(distill.Student, model.ParameterCount, distill.WeightsPath,
-                Path.Combine(distill.Folder, "student.json"), distill.Epochs, distill.Loss, distill.TestTop1));
+            }, ConsoleProgressHost.ForConsole());
             var o = parse.InvocationConfiguration.Output;
             o.WriteLine($"exported {result.Export}");
             o.WriteLine($"parity: {result.Parity}");

@@ -55,7 +55,6 @@ public static class QuickstartPipeline
             Student = o.Student,
             Teachers = [teacher.ModelPath],
             Dataset = "fashion-mnist",
-            Preprocess = teacher.Manifest.Preprocess,
             Epochs = o.Epochs,
             BatchSize = o.BatchSize,
             Seed = o.Seed,
@@ -65,12 +64,12 @@ public static class QuickstartPipeline
         }, progress, cancel);
 
         log.WriteLine($"[2/5] export to ONNX + parity on {o.ParitySamples} real test images");
-        var fp32 = StudentPackager.Export(distill.Model, teacher, new ExportPackageOptions
+        var fp32 = StudentPackager.Export(distill.Model, DistillRun.Read(distill.OutputDir), new ExportPackageOptions
         {
             OutputDir = Path.Combine(outDir, "student-fp32"),
             Name = $"{ModelName}-fp32",
             ParitySamples = o.ParitySamples,
-        }, progress, new StudentInfo(o.Student, distill.Model.ParameterCount, distill.WeightsPath, distill.ConfigPath, o.Epochs, distill.Loss, distill.TestTop1));
+        }, progress);
 
         log.WriteLine($"[3/5] quantize to INT8 (static, {o.CalibrationSamples} calibration images)");
         var int8 = PackageQuantizer.Run(fp32.Package, new QuantizePackageOptions

@@ -5,7 +5,8 @@ public interface IDatasetFormat
 {
     string Name { get; }
     bool CanOpen(string folder);
-    IImageDataset Open(string folder, string split, DatasetSource source, IReadOnlyList<string>? labels);
+    /// <param name="builtInLabels">A built-in dataset's labels, used when the source gives none.</param>
+    IImageDataset Open(string folder, string split, DatasetSource source, IReadOnlyList<string>? builtInLabels);
 }
 
 /// <summary>
@@ -37,11 +38,11 @@ public static class DatasetFactory
                 : $" — pass a folder of IDX files or an image folder with one subfolder per class, or a built-in dataset ({string.Join(", ", BuiltInDatasets.Names)})";
             throw new EdgeException($"dataset not found: {folder}{hint}");
         }
-        // Labels: given, else the built-in entry's, else whatever the files carry (labels.txt, folder names).
-        IReadOnlyList<string>? labels = source.Labels is { } given ? LabelsFile.Parse(given, folder) : builtIn?.Labels;
+        // Labels: the source's (a list or file, read by the format: IDX classes are indices, folders have names), else
+        // the built-in entry's, else whatever the files carry (labels.txt, folder names).
         foreach (var format in Formats)
             if (format.CanOpen(folder))
-                return format.Open(folder, split, source, labels);
+                return format.Open(folder, split, source, builtIn?.Labels);
         throw new EdgeException($"{folder} is not a dataset Edge can read (tried {string.Join(", ", Formats.Select(f => f.Name))}): expected train-/t10k-images-idx3-ubyte[.gz] files or class subfolders of images");
     }
 }

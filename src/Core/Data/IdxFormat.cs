@@ -11,7 +11,7 @@ internal sealed class IdxFormat : IDatasetFormat
 
     public bool CanOpen(string folder) => Find(folder, "train", "images-idx3-ubyte") is not null || Find(folder, "t10k", "images-idx3-ubyte") is not null;
 
-    public IImageDataset Open(string folder, string split, DatasetSource source, IReadOnlyList<string>? labels)
+    public IImageDataset Open(string folder, string split, DatasetSource source, IReadOnlyList<string>? builtInLabels)
     {
         string prefix = split == "train" || split == "val" ? "train" : "t10k";
         if (split == "val" && source.HoldoutFraction is null)
@@ -21,7 +21,7 @@ internal sealed class IdxFormat : IDatasetFormat
         string labelFile = Find(folder, prefix, "labels-idx1-ubyte")
                            ?? throw new EdgeException($"{folder} has {Path.GetFileName(images)} but no {prefix}-labels-idx1-ubyte[.gz]");
         string local = Path.Combine(folder, "labels.txt");
-        var names = labels ?? (File.Exists(local) ? LabelsFile.Parse(local) : null);
+        var names = source.Labels is { } given ? LabelsFile.Parse(given, folder) : builtInLabels ?? (File.Exists(local) ? LabelsFile.Parse(local) : null);
         var dataset = new IdxDataset(images, labelFile, names, $"{folder} ({prefix})");
         if (prefix == "t10k" || source.HoldoutFraction is null) return dataset;
         return Holdout.Split(dataset, source.HoldoutFraction.Value, source.SplitSeed, split == "val", $"{folder} ({split}, holdout {source.HoldoutFraction:0.###} seed {source.SplitSeed})");

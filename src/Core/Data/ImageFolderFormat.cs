@@ -12,7 +12,7 @@ internal sealed class ImageFolderFormat : IDatasetFormat
 
     public bool CanOpen(string folder) => Directory.EnumerateDirectories(folder).Any(d => !Path.GetFileName(d).StartsWith('.'));
 
-    public IImageDataset Open(string folder, string split, DatasetSource source, IReadOnlyList<string>? labels)
+    public IImageDataset Open(string folder, string split, DatasetSource source, IReadOnlyList<string>? builtInLabels)
     {
         var present = DatasetFactory.Splits.Where(s => Directory.Exists(Path.Combine(folder, s))).ToArray();
         if (present.Length > 0)

@@ -16,7 +16,7 @@ public sealed class OnnxModelRunner : IModelRunner
     {
         Name = source.DisplayName();
         ModelPackage? package = source.ManifestPath is { } manifestPath
-            ? LoadWithManifest(source.Location, manifestPath)
+            ? ModelPackage.Load(source.Location, manifestPath)
             : ModelPackage.TryLoad(source.Location);
         string modelPath = package?.ModelPath ?? Path.GetFullPath(source.Location);
         if (package is null && Directory.Exists(modelPath))
@@ -68,15 +68,4 @@ public sealed class OnnxModelRunner : IModelRunner
     }
 
     public void Dispose() => _classifier.Dispose();
-
-    private static ModelPackage LoadWithManifest(string location, string manifestPath)
-    {
-        var manifest = JsonFiles.Read<ModelManifest>(manifestPath);
-        manifest.Validate(manifestPath);
-        string full = Path.GetFullPath(location);
-        string model = Directory.Exists(full) ? Path.Combine(full, manifest.ModelFile) : full;
-        if (!File.Exists(model))
-            throw new EdgeException($"model not found: {model}");
-        return new ModelPackage(model, Path.GetFullPath(manifestPath), manifest);
-    }
 }

@@ -49,9 +49,13 @@ public sealed record TensorSpec(string Name, long[] Shape, string Dtype = "float
 /// <summary>Name, shape [batch, classes], element type and <see cref="OutputKind"/> of a classifier's output.</summary>
 public sealed record OutputSpec(string Name, long[] Shape, string Dtype = "float32", OutputKind Kind = OutputKind.Logits);
 
+/// <summary>The teacher a model was distilled from, by name and hash (never a path of the machine that made it);
+/// for an ensemble the members' names joined by "+" and a hash over all of them.</summary>
 public sealed record TeacherInfo(string File, string Sha256, double? Top1 = null);
 
-public sealed record StudentInfo(string Architecture, long Parameters, string? Checkpoint = null, string? Config = null,
+/// <summary>How a student was made, as provenance that travels: its preset, size, the hash of the weights it was
+/// exported from and the fingerprint of the distill run's record (run.json), with the run's headline figures.</summary>
+public sealed record StudentInfo(string Architecture, long Parameters, string? WeightsSha256 = null, string? RunFingerprint = null,
     int? Epochs = null, string? Loss = null, double? Top1 = null);
 
 public sealed record ParityInfo(double MaxAbsDiff, double MeanAbsDiff, double Top1Agreement, int Samples, string Reference);

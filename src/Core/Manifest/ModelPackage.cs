@@ -40,7 +40,29 @@ public sealed record ModelPackage(string ModelPath, string ManifestPath, ModelMa
             : Path.Combine(Path.GetDirectoryName(manifestPath)!, manifest.ModelFile);
         if (!File.Exists(modelPath))
             throw new EdgeException($"{manifestPath} names model file {manifest.ModelFile}, which does not exist");
+        CheckAgainstGraph(manifest, manifestPath, modelPath);
         return new ModelPackage(modelPath, manifestPath, manifest);
+    }
+
+    /// <summary>An ONNX model's graph must agree with its manifest (<see cref="ManifestValidator"/>); an .ort file
+    /// (ONNX Runtime's own format) is not protobuf and is checked by ONNX Runtime when it loads.</summary>
+    private static void CheckAgainstGraph(ModelManifest manifest, string manifestPath, string modelPath)
+    {
+        if (modelPath.EndsWith(".ort", StringComparison.OrdinalIgnoreCase)) return;
+        ManifestValidator.Check(manifest, Onnx.GraphSignature.Read(modelPath), manifestPath, modelPath);
+    }
+
+    /// <summary>A model (an .onnx file, or a folder holding the manifest's model file) described by a manifest kept
+    /// elsewhere (<c>,manifest=PATH</c>).</summary>
+    public static ModelPackage Load(string location, string manifestPath)
+    {
+        var manifest = ManifestFile.Read(manifestPath);
+        string full = Path.GetFullPath(location);
+        string model = Directory.Exists(full) ? Path.Combine(full, manifest.Manifest.ModelFile) : full;
+        if (!File.Exists(model))
+            throw new EdgeException($"model not found: {model}");
+        CheckAgainstGraph(manifest.Manifest, manifest.Path, model);
+        return new ModelPackage(model, manifest.Path, manifest.Manifest);
     }
 
     /// <summary>Loads a package if a manifest exists, else null (a bare ONNX file).</summary>

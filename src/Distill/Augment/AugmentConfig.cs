@@ -40,7 +40,7 @@ public sealed record AugmentConfig(IReadOnlyList<AugmentTerm> Terms)
             terms.Add(new AugmentTerm(name, kv.Length == 2 ? kv[1] : null));
         }
         var config = new AugmentConfig(terms);
-        AugmentRegistry.Build(config, new ImageLayout(1, 8, 8, [0f], [1f])); // validates every argument now, naming the bad one
+        AugmentRegistry.Build(config); // validates every argument now, naming the bad one
         return config;
     }
 

@@ -1,22 +1,26 @@
+using Edge.Core.Imaging;
+
 namespace Edge.Distill.Augment;
 
 /// <summary>
-/// A built augmentation config: the per-sample ops, run in order from one generator seeded by the sample's seed,
-/// and an optional batch mixer. <see cref="ApplySample"/> is pure (same seed, same output) and thread-safe.
+/// A built augmentation config: the per-sample ops, run in order on a sample's <see cref="Canvas"/> from one
+/// generator seeded by the sample's seed (every op draws from it in pipeline order, so the whole chain replays from
+/// one int32), and an optional batch mixer applied later to each model's view. <see cref="ApplySample"/> is pure
+/// (same canvas and seed, same output) and thread-safe.
 /// </summary>
-public sealed class AugmentPipeline(ImageLayout layout, IReadOnlyList<ISampleAugment> ops, BatchMixer? mixer)
+public sealed class AugmentPipeline(IReadOnlyList<ISampleAugment> ops, BatchMixer? mixer)
 {
-    public ImageLayout Layout => layout;
     public IReadOnlyList<ISampleAugment> Ops => ops;
     public BatchMixer? Mixer => mixer;
 
-    /// <summary>Writes the augmented copy of <paramref name="source"/> to <paramref name="destination"/>; returns
-    /// whether it ended up mirrored (the trainer's two-view teacher cache needs to know).</summary>
-    public bool ApplySample(ReadOnlySpan<float> source, Span<float> destination, int sampleSeed)
+    /// <summary>Augments <paramref name="canvas"/> in place; returns whether it ended up mirrored (the trainer's
+    /// two-view teacher cache needs to know).</summary>
+    public bool ApplySample(Canvas canvas, int sampleSeed)
     {
-        source.CopyTo(destination);
         var state = new AugmentState(sampleSeed);
-        foreach (var op in ops) op.Apply(destination, layout, ref state);
+        var layout = ImageLayout.Of(canvas);
+        var image = canvas.Data.AsSpan(0, canvas.Length);
+        foreach (var op in ops) op.Apply(image, layout, ref state);
         return state.Flipped;
     }
 

@@ -30,7 +30,7 @@ public static class AugmentRegistry
 
     public static bool IsBatchLevel(string name) => Entries.TryGetValue(name, out var e) && e.BatchAlpha is not null;
 
-    public static AugmentPipeline Build(AugmentConfig config, ImageLayout layout)
+    public static AugmentPipeline Build(AugmentConfig config)
     {
         var ops = new List<ISampleAugment>();
         double mixup = 0, cutmix = 0;
@@ -42,7 +42,7 @@ public static class AugmentRegistry
             else if (term.Name == "mixup") mixup = e.BatchAlpha!(term.Argument);
             else cutmix = e.BatchAlpha!(term.Argument);
         }
-        return new AugmentPipeline(layout, ops, mixup > 0 || cutmix > 0 ? new BatchMixer(mixup, cutmix) : null);
+        return new AugmentPipeline(ops, mixup > 0 || cutmix > 0 ? new BatchMixer(mixup, cutmix) : null);
     }
 
     private static RandAugment RandAug(string? a)

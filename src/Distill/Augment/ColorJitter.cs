@@ -2,8 +2,8 @@ namespace Edge.Distill.Augment;
 
 /// <summary>
 /// Brightness, contrast and saturation jitter (factors uniform in [1 − s, 1 + s]), applied in that fixed order to
-/// the raw [0, 1] pixel values — the tensor is un-normalised first, so the factors mean what they mean on images
-/// and black stays black under brightness. Saturation blends with the luma image, so on one channel it is a
+/// the raw [0, 1] pixel values of the canvas, so the factors mean what they mean on images and black stays black
+/// under brightness. Saturation blends with the luma image, so on one channel it is a
 /// no-op; hue is not offered (meaningless for gray data, and costly in HSV for colour).
 /// </summary>
 public sealed class ColorJitter(double strength) : ISampleAugment
@@ -14,7 +14,6 @@ public sealed class ColorJitter(double strength) : ISampleAugment
     {
         float Factor(ref SeededRng rng) => (float)Math.Max(0, 1 - strength + 2 * strength * rng.NextDouble());
         float brightness = Factor(ref state.Rng), contrast = Factor(ref state.Rng), saturation = Factor(ref state.Rng);
-        layout.ToRaw(image);
         Blend(image, brightness, 0f);
         Clamp(image);
         Blend(image, contrast, Luma(image, layout).Average());
@@ -28,7 +27,6 @@ public sealed class ColorJitter(double strength) : ISampleAugment
                 for (int i = 0; i < p.Length; i++) p[i] = gray[i] + saturation * (p[i] - gray[i]);
             }
         }
-        layout.FromRaw(image);
     }
 
     public static void Blend(Span<float> raw, float factor, float degenerate)
@@ -36,10 +34,7 @@ public sealed class ColorJitter(double strength) : ISampleAugment
         foreach (ref float v in raw) v = degenerate + factor * (v - degenerate);
     }
 
-    public static void Clamp(Span<float> raw)
-    {
-        foreach (ref float v in raw) v = Math.Clamp(v, 0f, 1f);
-    }
+    public static void Clamp(Span<float> raw) => ImageLayout.Clamp(raw);
 
     /// <summary>ITU-R 601 luma per pixel (the single plane itself for gray images).</summary>
     public static float[] Luma(ReadOnlySpan<float> raw, ImageLayout layout)

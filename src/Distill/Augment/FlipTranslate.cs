@@ -4,11 +4,11 @@ namespace Edge.Distill.Augment;
 public readonly record struct FlipShift(bool Flip, int Dx, int Dy);
 
 /// <summary>
-/// The reference pipeline's training augmentation on preprocessed CHW tensors: random horizontal flip and a random
-/// integer translation of up to ±<c>maxShift</c> pixels, uncovered pixels set to each channel's background value
-/// (the normalised value of a black pixel). Driven entirely by a per-sample seed, so it replays exactly.
+/// The reference pipeline's training augmentation on a CHW canvas: random horizontal flip and a random integer
+/// translation of up to ±<c>maxShift</c> pixels, uncovered pixels black. Driven entirely by a per-sample seed, so it
+/// replays exactly; the pipeline's <c>flip,translate=N</c> draws the same stream (see <see cref="Translate"/>).
 /// </summary>
-public sealed class FlipTranslate(int channels, int height, int width, float[] background, bool flip = true, int maxShift = 3)
+public sealed class FlipTranslate(int channels, int height, int width, bool flip = true, int maxShift = 3)
 {
     public int Length => channels * height * width;
 
@@ -29,7 +29,7 @@ public sealed class FlipTranslate(int channels, int height, int width, float[] b
         {
             var src = source.Slice(c * plane, plane);
             var dst = destination.Slice(c * plane, plane);
-            float fill = background[c];
+            float fill = ImageLayout.Background;
             for (int y = 0; y < height; y++)
             {
                 int sy = y - a.Dy;

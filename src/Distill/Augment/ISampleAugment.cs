@@ -11,7 +11,7 @@ public struct AugmentState(int sampleSeed)
     public bool Flipped;
 }
 
-/// <summary>One per-sample augmentation on a normalised CHW tensor, applied in place.</summary>
+/// <summary>One per-sample augmentation on a raw [0, 1] CHW canvas, applied in place.</summary>
 public interface ISampleAugment
 {
     /// <summary>The config term that builds it again, e.g. <c>translate=3</c>.</summary>

@@ -1,34 +1,25 @@
-using Edge.Core.Preprocessing;
+using Edge.Core.Imaging;
 
 namespace Edge.Distill.Augment;
 
 /// <summary>
-/// Shape and normalisation of the preprocessed CHW tensors being augmented. Photometric ops work on raw pixel
-/// values in [0, 1] (x · std + mean), so they need the normalisation to undo and redo it exactly.
+/// Shape of the raw CHW image being augmented: a <see cref="Canvas"/> (values in [0, 1], the image's own channels and
+/// size), before any model's preprocessing. Augmenting here, not on a model's normalised tensor, is what lets one
+/// augmented sample feed a teacher and a student of different sizes, channels and normalisations.
 /// </summary>
-public sealed record ImageLayout(int Channels, int Height, int Width, float[] Mean, float[] Std)
+public sealed record ImageLayout(int Channels, int Height, int Width)
 {
     public int Plane => Height * Width;
     public int Length => Channels * Height * Width;
 
-    /// <summary>The normalised value of a black pixel: what uncovered pixels are filled with.</summary>
-    public float Background(int c) => -Mean[c] / Std[c];
+    /// <summary>The value of a black pixel: what uncovered pixels are filled with.</summary>
+    public static float Background => 0f;
 
-    public float[] Backgrounds => [.. Enumerable.Range(0, Channels).Select(Background)];
+    public static ImageLayout Of(Canvas canvas) => new(canvas.Channels, canvas.Height, canvas.Width);
 
-    public static ImageLayout From(PreprocessSpec spec) => new(spec.Channels, spec.Height, spec.Width, spec.Mean, spec.Std);
-
-    /// <summary>Normalised → raw [0, 1] values, in place.</summary>
-    public void ToRaw(Span<float> image)
+    /// <summary>Clamps to [0, 1], as torchvision does for float images after a photometric op.</summary>
+    public static void Clamp(Span<float> image)
     {
-        for (int c = 0; c < Channels; c++)
-            foreach (ref float v in image.Slice(c * Plane, Plane)) v = v * Std[c] + Mean[c];
-    }
-
-    /// <summary>Raw values → normalised, clamping to [0, 1] first as torchvision does for float images.</summary>
-    public void FromRaw(Span<float> image)
-    {
-        for (int c = 0; c < Channels; c++)
-            foreach (ref float v in image.Slice(c * Plane, Plane)) v = (Math.Clamp(v, 0f, 1f) - Mean[c]) / Std[c];
+        foreach (ref float v in image) v = Math.Clamp(v, 0f, 1f);
     }
 }

@@ -2,8 +2,8 @@ namespace Edge.Distill.Augment;
 
 /// <summary>
 /// RandAugment (Cubuk et al. 2020): N ops drawn uniformly (with replacement) from <see cref="RandAugmentOps"/>,
-/// each at magnitude M/10, signed ops negated with probability 1/2. Runs on raw pixel values and re-normalises
-/// (clamped to [0, 1]) after each op. Config: <c>randaug=2x9</c>.
+/// each at magnitude M/10, signed ops negated with probability 1/2. Runs on the canvas's raw pixel values, clamped
+/// to [0, 1] after each op. Config: <c>randaug=2x9</c>.
 /// </summary>
 public sealed class RandAugment(int ops, int magnitude) : ISampleAugment
 {
@@ -14,7 +14,6 @@ public sealed class RandAugment(int ops, int magnitude) : ISampleAugment
     public void Apply(Span<float> image, ImageLayout layout, ref AugmentState state)
     {
         if (ops <= 0) return;
-        layout.ToRaw(image);
         for (int i = 0; i < ops; i++)
         {
             var entry = Table[state.Rng.NextInt(0, Table.Length - 1)];
@@ -23,6 +22,5 @@ public sealed class RandAugment(int ops, int magnitude) : ISampleAugment
             entry.Op(image, layout, level);
             ColorJitter.Clamp(image);
         }
-        layout.FromRaw(image);
     }
 }

@@ -2,7 +2,9 @@ namespace Edge.Distill.Augment;
 
 /// <summary>
 /// Random erasing (Zhong et al. 2020; timm's "pixel" mode): with probability p, a rectangle covering 2-33% of the
-/// area with aspect ratio log-uniform in [0.3, 3.3] is replaced by per-pixel N(0, 1) noise in normalised space.
+/// area with aspect ratio log-uniform in [0.3, 3.3] is replaced by per-pixel noise. timm draws N(0, 1) in a model's
+/// normalised space; the canvas is model-independent, so the noise is uniform in [0, 1] raw pixel values (the same
+/// support as the image, whatever each model's normalisation then makes of it).
 /// </summary>
 public sealed class RandomErasing(double probability) : ISampleAugment
 {
@@ -23,7 +25,7 @@ public sealed class RandomErasing(double probability) : ISampleAugment
             for (int c = 0; c < layout.Channels; c++)
                 for (int y = top; y < top + h; y++)
                     for (int x = left; x < left + w; x++)
-                        image[c * layout.Plane + y * W + x] = (float)state.Rng.NextGaussian();
+                        image[c * layout.Plane + y * W + x] = (float)state.Rng.NextDouble();
             return;
         }
     }

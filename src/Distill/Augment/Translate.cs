@@ -3,7 +3,7 @@ namespace Edge.Distill.Augment;
 /// <summary>
 /// Integer translation by up to ±<c>maxShift</c> pixels on each axis (dx drawn before dy, as
 /// <see cref="FlipTranslate"/> does, so flip + translate replays the original pipeline bit for bit); uncovered
-/// pixels become the channel's background (black).
+/// pixels become black.
 /// </summary>
 public sealed class Translate(int maxShift) : ISampleAugment
 {
@@ -24,7 +24,7 @@ public sealed class Translate(int maxShift) : ISampleAugment
         var src = image.ToArray();
         for (int c = 0; c < layout.Channels; c++)
         {
-            float fill = layout.Background(c);
+            float fill = ImageLayout.Background;
             for (int y = 0; y < h; y++)
             {
                 int sy = y - dy;

@@ -1,8 +1,10 @@
 using Edge.Core;
 using Edge.Core.Data;
-using Edge.Core.Preprocessing;
+using Edge.Core.Evaluation;
+using Edge.Core.Imaging;
 using Edge.Core.Progress;
 using Edge.Distill.Augment;
+using Edge.Distill.Data;
 using Edge.Distill.Teachers;
 using Edge.Distill.Training;
 
@@ -21,22 +23,21 @@ public static class FpdCacheBuilder
     public static FpdCacheReport Generate(FpdCacheOptions o, IProgressHost progress, CancellationToken cancel = default)
     {
         o.Validate();
-        var spec = o.Preprocess;
+        int workers = o.Workers > 0 ? o.Workers : Environment.ProcessorCount;
         using var teacher = DistillTrainer.OpenTeacher(new DistillOptions { OutputDir = o.OutputDir, Teachers = o.Teachers, Threads = o.Threads }, []);
-        teacher.CheckInput(spec, $"the preprocessing for {o.Dataset} ({spec})");
-        using var trainSet = DatasetFactory.Open(o.Dataset, "train");
-        if (teacher.NumClasses != trainSet.ClassNames.Count)
-            throw new EdgeException($"teacher {teacher.Description} predicts {teacher.NumClasses} classes but {trainSet.Description} has {trainSet.ClassNames.Count}; use a teacher trained on this dataset");
+        using var trainSet = o.Dataset.Open("train");
+        // Checks the classes match by label (the records store the teacher's class ids).
+        ClassMapping.Build(teacher.Labels, teacher.NumClasses, trainSet.ClassNames, $"teacher {teacher.Description}", trainSet.Description);
         if (teacher.NumClasses > short.MaxValue) throw new EdgeException($"teacher {teacher.Description} has {teacher.NumClasses} classes; the cache stores class ids as int16");
 
         var samples = DistillTrainer.Subset(trainSet.Count, o.TrainSamples, o.Seed).Order().ToArray();
         int k = Math.Min(o.TopK, teacher.NumClasses);
         var header = new FpdCacheHeader
         {
-            Teacher = string.Join("+", o.Teachers.Select(Path.GetFileName)),
-            TeacherSha256 = FpdCacheHeader.HashFiles(o.Teachers),
+            Teacher = teacher.Description,
+            TeacherSha256 = teacher.Fingerprint(),
             Dataset = trainSet.Description,
-            Preprocess = spec.ToString(),
+            Preprocess = string.Join(" + ", teacher.Specs()),
             Augment = o.Augment.ToString(),
             Seed = o.Seed,
             Epochs = o.Epochs,
@@ -48,8 +49,8 @@ public static class FpdCacheBuilder
         };
         var (start, end) = FpdCacheHeader.ShardRange(samples.Length, o.ShardIndex, o.ShardCount);
         var mine = samples[start..end];
-        var split = InMemorySplit.Load(trainSet, new Preprocessor(spec), mine);
-        var pipeline = AugmentRegistry.Build(o.Augment, ImageLayout.From(spec));
+        var split = SampleStore.Open(trainSet, mine, DataMemory.Auto, o.MemoryBudgetMb << 20, workers, progress, "decode train", cancel);
+        var pipeline = AugmentRegistry.Build(o.Augment);
 
         int written = 0, skipped = 0;
         long records = 0;
@@ -66,7 +67,7 @@ public static class FpdCacheBuilder
                 skipped++;
                 continue;
             }
-            var file = RunEpoch(header, epoch, o.ShardIndex, split, pipeline, teacher, o.BatchSize, progress, cancel);
+            var file = RunEpoch(header, epoch, o.ShardIndex, split, pipeline, teacher, o.BatchSize, workers, progress, cancel);
             file.Write(path);
             written++;
             records += file.Records;
@@ -74,30 +75,42 @@ public static class FpdCacheBuilder
         return new FpdCacheReport(Path.GetFullPath(o.OutputDir), header, o.ShardIndex, written, skipped, records, clock.Elapsed.TotalSeconds);
     }
 
-    private static FpdShardFile RunEpoch(FpdCacheHeader header, int epoch, int shard, InMemorySplit split, AugmentPipeline pipeline,
-        ITeacher teacher, int batchSize, IProgressHost progress, CancellationToken cancel)
+    /// <summary>The batch of augmented canvases a record set replays: each image decoded and augmented from its seed.</summary>
+    internal static ViewBatch Augmented(SampleStore split, IReadOnlyList<int> rows, IReadOnlyList<int> seeds, AugmentPipeline pipeline, int workers)
     {
-        int n = split.Count, len = split.SampleLength, k = header.TopK, c = header.Classes;
+        var canvases = new Canvas[rows.Count];
+        Parallel.For(0, rows.Count, new ParallelOptions { MaxDegreeOfParallelism = workers }, i =>
+        {
+            var canvas = split.Canvas(rows[i]);
+            pipeline.ApplySample(canvas, seeds[i]);
+            canvases[i] = canvas;
+        });
+        return new ViewBatch(canvases, null, workers);
+    }
+
+    private static FpdShardFile RunEpoch(FpdCacheHeader header, int epoch, int shard, SampleStore split, AugmentPipeline pipeline,
+        ITeacher teacher, int batchSize, int workers, IProgressHost progress, CancellationToken cancel)
+    {
+        int n = split.Count, k = header.TopK, c = header.Classes;
         var seeds = new int[n];
+        var indices = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            indices[i] = split.SourceIndex(i);
+            seeds[i] = SeededRng.SampleSeed(header.Seed, epoch, indices[i]);
+        }
         var ids = new short[n * k];
         var probs = new Half[n * k];
-        var input = new float[Math.Min(batchSize, Math.Max(1, n)) * len];
+        var chunks = Enumerable.Range(0, (n + batchSize - 1) / batchSize).Select(b => Enumerable.Range(b * batchSize, Math.Min(batchSize, n - b * batchSize)).ToArray());
         using var bar = progress.Begin($"teacher cache epoch {epoch}/{header.Epochs}", n, "img");
-        for (int s = 0; s < n; s += batchSize)
+        foreach (var (rows, views) in BatchQueue.InOrder(chunks, rows => (rows, Augmented(split, rows, [.. rows.Select(r => seeds[r])], pipeline, workers)), 2, cancel))
         {
-            cancel.ThrowIfCancellationRequested();
-            int b = Math.Min(batchSize, n - s);
-            for (int i = 0; i < b; i++)
-            {
-                seeds[s + i] = SeededRng.SampleSeed(header.Seed, epoch, split.SourceIndices[s + i]);
-                pipeline.ApplySample(split.Sample(s + i), input.AsSpan(i * len, len), seeds[s + i]);
-            }
-            var logits = teacher.Run(input, b).Logits;
-            for (int i = 0; i < b; i++)
-                TopK(logits.AsSpan(i * c, c), k, ids.AsSpan((s + i) * k, k), probs.AsSpan((s + i) * k, k));
-            bar.Report(s + b, n);
+            var logits = teacher.Run(views).Logits;
+            for (int i = 0; i < rows.Length; i++)
+                TopK(logits.AsSpan(i * c, c), k, ids.AsSpan(rows[i] * k, k), probs.AsSpan(rows[i] * k, k));
+            bar.Report(rows[^1] + 1, n);
         }
-        return new FpdShardFile { Header = header, Epoch = epoch, Shard = shard, Indices = split.SourceIndices, Seeds = seeds, Ids = ids, Probs = probs };
+        return new FpdShardFile { Header = header, Epoch = epoch, Shard = shard, Indices = indices, Seeds = seeds, Ids = ids, Probs = probs };
     }
 
     /// <summary>Softmax (in double) and the k most probable classes, ties to the lower id.</summary>

@@ -1,6 +1,6 @@
 using Edge.Core;
 using Edge.Core.Data;
-using Edge.Core.Preprocessing;
+using Edge.Distill.Data;
 using Edge.Distill.Augment;
 using Edge.Distill.Teachers;
 
@@ -27,43 +27,36 @@ public static class FpdCacheCheck
     public static FpdCheckResult Run(FpdCacheOptions o, FpdCache cache, int samples, double tolerance = DefaultTolerance)
     {
         using var teacher = Training.DistillTrainer.OpenTeacher(new Training.DistillOptions { OutputDir = o.OutputDir, Teachers = o.Teachers, Threads = o.Threads }, []);
-        if (FpdCacheHeader.HashFiles(o.Teachers) != cache.Header.TeacherSha256)
-            throw new EdgeException($"teacher cache {cache.Folder} was made by {cache.Header.Teacher}, not by {teacher.Description}; check it with its own teacher");
-        using var trainSet = DatasetFactory.Open(o.Dataset, "train");
-        return Run(cache, teacher, trainSet, o.Preprocess, samples, o.Seed, tolerance);
+        using var trainSet = o.Dataset.Open("train");
+        return Run(cache, teacher, trainSet, samples, o.Seed, tolerance);
     }
 
-    public static FpdCheckResult Run(FpdCache cache, ITeacher teacher, IImageDataset trainSet, PreprocessSpec spec, int samples,
+    public static FpdCheckResult Run(FpdCache cache, ITeacher teacher, IImageDataset trainSet, int samples,
         int seed = 0, double tolerance = DefaultTolerance)
     {
         if (samples < 1) throw new EdgeException($"--check-cache must be at least 1, got {samples}");
-        if (cache.Header.Preprocess != spec.ToString())
-            throw new EdgeException($"teacher cache {cache.Folder} was made with preprocessing '{cache.Header.Preprocess}', not '{spec}'");
+        if (teacher.Fingerprint() != cache.Header.TeacherSha256)
+            throw new EdgeException($"teacher cache {cache.Folder} was made by {cache.Header.Teacher}, not by {teacher.Description}; check it with its own teacher");
         if (cache.Header.Dataset != trainSet.Description)
             throw new EdgeException($"teacher cache {cache.Folder} was made on {cache.Header.Dataset}, not {trainSet.Description}");
         if (teacher.NumClasses != cache.Classes)
             throw new EdgeException($"teacher {teacher.Description} predicts {teacher.NumClasses} classes but teacher cache {cache.Folder} stores {cache.Classes}");
-        var pipeline = AugmentRegistry.Build(AugmentConfig.Parse(cache.Header.Augment), ImageLayout.From(spec));
-        var pre = new Preprocessor(spec);
+        var pipeline = AugmentRegistry.Build(AugmentConfig.Parse(cache.Header.Augment));
         var candidates = cache.PresentEpochs.SelectMany(e => cache.Indices(e).ToArray().Select(i => (Epoch: e, Index: i))).ToArray();
         new Random(seed).Shuffle(candidates);
         var picked = candidates.Take(samples).ToArray();
-        int len = spec.TensorLength, c = cache.Classes, k = cache.TopK;
+        // The picked images only, decoded on demand.
+        var store = SampleStore.Open(trainSet, [.. picked.Select(p => p.Index)], DataMemory.Stream, 0, Environment.ProcessorCount, Edge.Core.Progress.IProgressHost.None, "");
+        int c = cache.Classes, k = cache.TopK;
         double maxError = 0;
         int mismatches = 0;
         const int chunk = 64;
-        var raw = new float[len];
         for (int s = 0; s < picked.Length; s += chunk)
         {
             int b = Math.Min(chunk, picked.Length - s);
-            var input = new float[b * len];
-            for (int i = 0; i < b; i++)
-            {
-                var (epoch, index) = picked[s + i];
-                pre.Run(trainSet.GetImage(index), raw);
-                pipeline.ApplySample(raw, input.AsSpan(i * len, len), cache.Seed(epoch, index));
-            }
-            var logits = teacher.Run(input, b).Logits;
+            var rows = Enumerable.Range(s, b).ToArray();
+            var views = FpdCacheBuilder.Augmented(store, rows, [.. rows.Select(r => cache.Seed(picked[r].Epoch, picked[r].Index))], pipeline, Environment.ProcessorCount);
+            var logits = teacher.Run(views).Logits;
             for (int i = 0; i < b; i++)
             {
                 var p = FpdCacheBuilder.Softmax(logits.AsSpan(i * c, c));

@@ -9,15 +9,18 @@ namespace Edge.Distill.Cache;
 /// </summary>
 public sealed record FpdCacheHeader
 {
-    public const int CurrentFormat = 1;
+    /// <summary>2: the teacher is identified by its members' cards (model hash, preprocessing, output kind), so a
+    /// served or TorchSharp teacher has an identity too; files of format 1 hashed teacher files only.</summary>
+    public const int CurrentFormat = 2;
 
     public int Format { get; init; } = CurrentFormat;
-    /// <summary>Teacher file name(s), for messages.</summary>
+    /// <summary>The teacher's description, for messages.</summary>
     public required string Teacher { get; init; }
-    /// <summary>SHA-256 over the teacher file(s): the identity checked when training or checking against a teacher.</summary>
+    /// <summary>The teacher's fingerprint (a hash over every member's card): the identity checked when training or checking.</summary>
     public required string TeacherSha256 { get; init; }
     public required string Dataset { get; init; }
-    /// <summary><see cref="Edge.Core.Preprocessing.PreprocessSpec"/>.ToString() of the tensors the teacher saw.</summary>
+    /// <summary>The teacher's own preprocessing (each member's, joined by " + "): what it saw of each augmented image. A
+    /// student of any preprocessing replays the same images from the seeds.</summary>
     public required string Preprocess { get; init; }
     /// <summary>The per-sample augmentation config replayed from each record's seed.</summary>
     public required string Augment { get; init; }
@@ -52,17 +55,6 @@ public sealed record FpdCacheHeader
         var bytes = new byte[sortedIndices.Count * 4];
         for (int i = 0; i < sortedIndices.Count; i++) BitConverter.TryWriteBytes(bytes.AsSpan(i * 4), sortedIndices[i]);
         return Convert.ToHexStringLower(SHA256.HashData(bytes));
-    }
-
-    public static string HashFiles(IEnumerable<string> paths)
-    {
-        using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var p in paths)
-        {
-            using var s = File.OpenRead(p);
-            all.AppendData(SHA256.HashData(s));
-        }
-        return Convert.ToHexStringLower(all.GetHashAndReset());
     }
 
     /// <summary>The slice [start, end) of the sorted sample list that shard <paramref name="shard"/> of <paramref name="shards"/> covers.</summary>

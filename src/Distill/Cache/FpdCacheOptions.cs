@@ -1,5 +1,5 @@
 using Edge.Core;
-using Edge.Core.Preprocessing;
+using Edge.Core.Data;
 using Edge.Distill.Augment;
 
 namespace Edge.Distill.Cache;
@@ -9,8 +9,7 @@ public sealed record FpdCacheOptions
 {
     public required string OutputDir { get; init; }
     public IReadOnlyList<string> Teachers { get; init; } = [Training.DistillOptions.DefaultTeacher];
-    public string Dataset { get; init; } = "fashion-mnist";
-    public PreprocessSpec Preprocess { get; init; } = PreprocessSpec.FashionMnist32;
+    public DatasetSource Dataset { get; init; } = "fashion-mnist";
     /// <summary>Per-sample augmentation recorded in the cache (mixup/cutmix are applied at training time).</summary>
     public AugmentConfig Augment { get; init; } = AugmentConfig.Default;
     public int Seed { get; init; }
@@ -23,6 +22,10 @@ public sealed record FpdCacheOptions
     public int ShardCount { get; init; } = 1;
     public int BatchSize { get; init; } = 256;
     public int Threads { get; init; }
+    /// <summary>Threads that decode and augment; 0: one per core. The records do not depend on it.</summary>
+    public int Workers { get; init; }
+    /// <summary>Decoded training images held in memory up to this many MiB, else streamed.</summary>
+    public long MemoryBudgetMb { get; init; } = 2048;
 
     public void Validate()
     {
@@ -35,7 +38,7 @@ public sealed record FpdCacheOptions
         if (Teachers.Count == 0) throw new EdgeException("no teacher given: pass --teacher model.onnx");
         if (Augment.HasBatchTerms)
             throw new EdgeException($"--augment '{Augment}': mixup/cutmix mix whole batches and are applied when training from the cache; record only per-sample augmentations here");
-        Preprocess.Validate();
+        Dataset.Validate();
     }
 
     /// <summary>Parses "i/n".</summary>

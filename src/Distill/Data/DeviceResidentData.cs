@@ -1,4 +1,5 @@
 using Edge.Core;
+using Edge.Core.Preprocessing;
 using Edge.Distill.Augment;
 using Edge.Distill.Cache;
 using Edge.Distill.Training;
@@ -22,11 +23,14 @@ public enum DataResidence
 public sealed record DeviceBatch(Tensor Inputs, Tensor Labels, Tensor? TeacherLogits, Tensor? TeacherRows, int Count);
 
 /// <summary>
-/// The preprocessed training split, its labels and the cached teacher logits held as tensors on the training
-/// device, with flip + translation done there by gathers. A host-built batch costs a pageable host-to-device copy
+/// The student's view of the un-augmented training split, its labels and the cached teacher logits held as tensors on
+/// the training device, with flip + translation done there by gathers. Only when every image already has the
+/// student's size (and the spec crops nothing): then preprocessing is a per-pixel map that commutes with flip and
+/// translate (black becomes the normalised background), so this equals the host path, which augments the image first. A host-built batch costs a pageable host-to-device copy
 /// per step, which on a GPU waits for the queue to drain; here each epoch uploads only its order and the per-sample
 /// augmentation draws (a few bytes per image), then every batch is an index_select on the device.
-/// The draws come from the same per-sample seeds as <see cref="FlipTranslate"/>, so both paths give identical batches.
+/// The draws come from the same per-sample seeds (by dataset index) as <see cref="FlipTranslate"/>, so both paths give
+/// identical batches.
 /// </summary>
 public sealed class DeviceResidentData : IDisposable
 {
@@ -38,36 +42,42 @@ public sealed class DeviceResidentData : IDisposable
     private readonly int _channels, _height, _width, _maxShift, _views;
     private readonly bool _flipViews;
     private readonly torch.Device _device;
+    private readonly int[] _sourceIndex;
     private Tensor? _order, _flip, _dx, _dy, _rows;
     private int[] _rowOffsets = [];
     private int _batchSize, _count;
 
-    public DeviceResidentData(InMemorySplit train, int channels, int height, int width, float[] background, bool flip, int maxShift,
+    /// <param name="images">[count, channels, height, width]: the student's view of each un-augmented image.</param>
+    /// <param name="labels">Class of each image (the teacher's class order).</param>
+    /// <param name="sourceIndex">Dataset index of each image: what its augmentation seed is drawn from.</param>
+    public DeviceResidentData(float[] images, int[] labels, int[] sourceIndex, int channels, int height, int width, float[] background, bool flip, int maxShift,
         TeacherLogitCache? cache, bool[] hasTeacher, bool flipViews, torch.Device device)
     {
-        if (train.SampleLength != channels * height * width)
-            throw new EdgeException($"the training split holds {train.SampleLength} values per image but the input is [{channels}, {height}, {width}]");
+        int count = labels.Length;
+        if (images.Length != (long)count * channels * height * width)
+            throw new EdgeException($"the training split holds {images.Length} values for {count} images but the input is [{channels}, {height}, {width}]");
         _channels = channels; _height = height; _width = width; _maxShift = maxShift; _device = device;
-        _augment = new FlipTranslate(channels, height, width, background, flip, maxShift);
+        _augment = new FlipTranslate(channels, height, width, flip, maxShift);
         _hasTeacher = hasTeacher;
         _flipViews = flipViews;
-        _images = tensor(train.Data, [train.Count, channels, height, width]).to(device);
-        _labels = tensor(train.Labels.Select(l => (long)l).ToArray()).to(device);
+        _sourceIndex = sourceIndex;
+        _images = tensor(images, [count, channels, height, width]).to(device);
+        _labels = tensor(labels.Select(l => (long)l).ToArray()).to(device);
         _background = [.. background];
         if (cache is not null)
         {
             _views = cache.Views;
-            var all = new float[(long)train.Count * cache.Views * cache.Classes];
-            for (int i = 0; i < train.Count; i++)
+            var all = new float[(long)count * cache.Views * cache.Classes];
+            for (int i = 0; i < count; i++)
                 for (int v = 0; v < cache.Views; v++)
                     if (hasTeacher[i]) cache.Get(i, v).CopyTo(all.AsSpan((i * cache.Views + v) * cache.Classes, cache.Classes));
-            _teacher = tensor(all, [train.Count, cache.Views, cache.Classes]).to(device);
+            _teacher = tensor(all, [count, cache.Views, cache.Classes]).to(device);
         }
     }
 
-    /// <summary>Bytes the split and its teacher logits take on the device.</summary>
-    public static long BytesFor(InMemorySplit train, TeacherLogitCache? cache) =>
-        (long)train.Count * train.SampleLength * 4 + train.Count * 8L + (cache is null ? 0 : (long)train.Count * cache.Views * cache.Classes * 4);
+    /// <summary>Bytes a split of <paramref name="count"/> images of <paramref name="sampleLength"/> floats and its teacher logits take on the device.</summary>
+    public static long BytesFor(int count, int sampleLength, TeacherLogitCache? cache) =>
+        (long)count * sampleLength * 4 + count * 8L + (cache is null ? 0 : (long)count * cache.Views * cache.Classes * 4);
 
     /// <summary>Uploads this epoch's order and augmentation draws; <see cref="Batch"/> then slices them on the device.</summary>
     public int BeginEpoch(int[] order, int seed, int epoch, int batchSize)
@@ -84,7 +94,7 @@ public sealed class DeviceResidentData : IDisposable
         _rowOffsets = new int[batches + 1];
         for (int i = 0; i < n; i++)
         {
-            var a = _augment.Draw(SeededRng.SampleSeed(seed, epoch, order[i]));
+            var a = _augment.Draw(SeededRng.SampleSeed(seed, epoch, _sourceIndex[order[i]]));
             flips[i] = a.Flip; dx[i] = a.Dx; dy[i] = a.Dy;
         }
         for (int b = 0; b < batches; b++)
@@ -128,7 +138,8 @@ public sealed class DeviceResidentData : IDisposable
 
     /// <summary>
     /// Flip + translate by two gathers on a padded copy: out[y, x] = padded[y − dy + s, (flip ? W−1−(x−dx) : x−dx) + s].
-    /// Each channel is padded with its own background value so the result equals <see cref="FlipTranslate.Apply"/> exactly.
+    /// Each channel is padded with its own background value (the normalised black), so the result equals preprocessing
+    /// the <see cref="FlipTranslate"/>ed image exactly.
     /// </summary>
     public Tensor Augment(Tensor x, Tensor flip, Tensor dx, Tensor dy)
     {
@@ -167,29 +178,35 @@ public static class TrainingData
     /// <summary>The device-resident split when chosen (or forced), else null for the host path.</summary>
     /// <param name="plainBatches">The host batches are the default flip + translation over the per-run logit cache,
     /// the only pipeline this path reproduces (other augmentations and the FPD cache stay on the host).</param>
-    public static DeviceResidentData? Select(DistillOptions o, bool onlineTeacher, bool plainBatches, InMemorySplit train, TeacherLogitCache? cache,
-        bool[] hasTeacher, torch.Device device)
+    /// <param name="toTeacherClass">Dataset class index → teacher class index.</param>
+    public static DeviceResidentData? Select(DistillOptions o, bool onlineTeacher, bool plainBatches, SampleStore train, PreprocessSpec spec,
+        int[] toTeacherClass, TeacherLogitCache? cache, bool[] hasTeacher, int workers, torch.Device device)
     {
         if (o.DataResidence == DataResidence.Host) return null;
         bool forced = o.DataResidence == DataResidence.Device;
-        if (!plainBatches)
+        string? why = !plainBatches ? "replays flip + translate with the per-run teacher cache only; drop --augment / --teacher-cache"
+            : onlineTeacher ? "needs cached teacher targets: the online teacher (--online-teacher or feature losses) reads host batches"
+            : !train.InMemory ? "needs the training split in memory (--data-memory memory)"
+            : null;
+        if (why is null && !(spec.CropFraction == 1f && Enumerable.Range(0, train.Count).All(i => train.Image(i) is var im && im.Height == spec.Height && im.Width == spec.Width)))
+            why = $"augments on the device at the student's resolution, so every image must already be {spec.Height}x{spec.Width} (with crop_fraction 1); the host path augments each image at its own size";
+        if (why is not null)
         {
-            if (forced) throw new EdgeException("--data-on device replays flip + translate with the per-run teacher cache only; drop --augment / --teacher-cache or use --data-on host");
+            if (forced) throw new EdgeException($"--data-on device {why}, or use --data-on host");
             return null;
         }
-        if (onlineTeacher)
-        {
-            if (forced) throw new EdgeException("--data-on device needs cached teacher targets: the online teacher (--online-teacher or feature losses) reads host batches");
-            return null;
-        }
+        long bytes = DeviceResidentData.BytesFor(train.Count, spec.TensorLength, cache);
         if (!forced)
         {
             if (device.type != DeviceType.CUDA) return null;
             var gpu = Edge.Distill.Device.CudaDriver.Gpus().FirstOrDefault(g => g.Index == Math.Max(0, (int)device.index));
             long budget = gpu is null || gpu.TotalBytes == 0 ? UnknownGpuBudget : gpu.TotalBytes / 4;
-            if (DeviceResidentData.BytesFor(train, cache) > budget) return null;
+            if (bytes > budget) return null;
         }
-        var spec = o.Preprocess;
-        return new DeviceResidentData(train, spec.Channels, spec.Height, spec.Width, ImageLayout.From(spec).Backgrounds, o.Flip, o.MaxShift, cache, hasTeacher, o.TeacherFlipViews, device);
+        var rows = Enumerable.Range(0, train.Count).ToArray();
+        var images = ViewBatch.Plain(train, rows, workers: workers).View(spec);
+        var background = Enumerable.Range(0, spec.Channels).Select(c => (0f - spec.Mean[c]) * (1f / spec.Std[c])).ToArray();
+        return new DeviceResidentData(images, [.. rows.Select(r => toTeacherClass[train.Label(r)])], [.. rows.Select(train.SourceIndex)], spec.Channels, spec.Height, spec.Width,
+            background, o.Flip, o.MaxShift, cache, hasTeacher, o.TeacherFlipViews, device);
     }
 }

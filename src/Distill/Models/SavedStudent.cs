@@ -88,9 +88,13 @@ public static class SavedStudent
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(runJson));
+            // A run record ("student": {"preset": NAME, …}), or the older summary ("student": NAME).
             foreach (var p in doc.RootElement.EnumerateObject())
-                if (p.Name.Equals("student", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.String)
-                    return p.Value.GetString();
+            {
+                if (!p.Name.Equals("student", StringComparison.OrdinalIgnoreCase)) continue;
+                if (p.Value.ValueKind == JsonValueKind.String) return p.Value.GetString();
+                if (p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty("preset", out var preset)) return preset.GetString();
+            }
             return null;
         }
         catch (JsonException e)

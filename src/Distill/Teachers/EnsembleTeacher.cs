@@ -1,54 +1,55 @@
 using Edge.Core;
-using Edge.Core.Preprocessing;
+using Edge.Core.Evaluation;
+using Edge.Distill.Data;
 
 namespace Edge.Distill.Teachers;
 
 /// <summary>
-/// Several teachers averaged in probability space: the returned logits are log(mean softmax), so any loss that
-/// applies a softmax (at T = 1) sees the averaged soft targets. Members must agree on the class count.
+/// Several teachers averaged in probability space: the returned targets are log(mean softmax) (centred), so any loss
+/// that applies a softmax (at T = 1) sees the averaged soft targets. Each member reads its own view of the batch
+/// (members may differ in size, colour and normalisation) and its classes are matched to the first member's by label,
+/// never by index, so members whose manifests list the same classes in another order average correctly.
 /// </summary>
 public sealed class EnsembleTeacher : ITeacher
 {
     private readonly IReadOnlyList<ITeacher> _members;
+    /// <summary>Per member: for each of its output indices, the ensemble's class index.</summary>
+    private readonly int[][] _toEnsemble;
 
     public EnsembleTeacher(IReadOnlyList<ITeacher> members)
     {
         if (members.Count == 0) throw new EdgeException("an ensemble needs at least one teacher");
-        int classes = members[0].NumClasses;
-        var odd = members.FirstOrDefault(m => m.NumClasses != classes);
-        if (odd is not null)
-            throw new EdgeException($"ensemble teachers disagree on the class count: {members[0].Description} has {classes}, {odd.Description} has {odd.NumClasses}");
         _members = members;
+        var labels = members[0].Labels;
+        _toEnsemble = [.. members.Select(m => ClassMapping.Build(m.Labels, m.NumClasses, labels, $"ensemble member {m.Description}", $"ensemble member {members[0].Description}"))];
     }
 
     public string Description => "ensemble(" + string.Join(", ", _members.Select(m => m.Description)) + ")";
     public int NumClasses => _members[0].NumClasses;
+    public IReadOnlyList<string> Labels => _members[0].Labels;
     public IReadOnlyList<string> FeatureNames => [];
+    public IReadOnlyList<TeacherCard> Cards => [.. _members.SelectMany(m => m.Cards)];
 
-    public void CheckInput(PreprocessSpec spec, string what)
+    public TeacherOutputs Run(ViewBatch views)
     {
-        foreach (var m in _members) m.CheckInput(spec, what);
-    }
-
-    public TeacherOutputs Run(float[] input, int batch)
-    {
-        int c = NumClasses;
+        int c = NumClasses, batch = views.Count;
         var mean = new double[batch * c];
         var row = new double[c];
-        foreach (var member in _members)
+        for (int m = 0; m < _members.Count; m++)
         {
-            var logits = member.Run(input, batch).Logits;
+            var logits = _members[m].Run(views).Logits;
+            var map = _toEnsemble[m];
             for (int b = 0; b < batch; b++)
             {
                 double max = double.NegativeInfinity, sum = 0;
                 for (int k = 0; k < c; k++) max = Math.Max(max, logits[b * c + k]);
                 for (int k = 0; k < c; k++) sum += row[k] = Math.Exp(logits[b * c + k] - max);
-                for (int k = 0; k < c; k++) mean[b * c + k] += row[k] / sum / _members.Count;
+                for (int k = 0; k < c; k++) mean[b * c + map[k]] += row[k] / sum / _members.Count;
             }
         }
         var result = new float[batch * c];
         for (int i = 0; i < result.Length; i++) result[i] = (float)Math.Log(Math.Max(mean[i], 1e-30));
-        return new TeacherOutputs(result, batch, c);
+        return new TeacherOutputs(TeacherTargets.FromOutputs(Edge.Core.Manifest.OutputKind.LogProbabilities, result, batch, c), batch, c);
     }
 
     public void Dispose()

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Edge.Core;
-using Edge.Core.Preprocessing;
+using Edge.Core.Manifest;
+using Edge.Distill.Data;
 using Edge.Protocol.V2;
 using Google.Protobuf;
 using Grpc.Core;
@@ -48,9 +49,10 @@ public sealed class RemoteTeacher : ITeacher
     private readonly RemoteTeacherOptions _options;
     private readonly string _model, _version, _inputName, _outputName;
     private readonly long[] _inputShape;
-    private long[]? _sampleShape;
+    private readonly TeacherCard _card;
 
-    private RemoteTeacher(string address, GrpcChannel channel, string model, string version, ModelMetadataResponse metadata, RemoteTeacherOptions options)
+    private RemoteTeacher(string address, GrpcChannel channel, string model, string version, ModelMetadataResponse metadata,
+        ManifestFile manifest, RemoteTeacherOptions options)
     {
         Address = address;
         _channel = channel;
@@ -65,21 +67,32 @@ public sealed class RemoteTeacher : ITeacher
         _inputName = metadata.Inputs[0].Name;
         _inputShape = [.. metadata.Inputs[0].Shape];
         _outputName = metadata.Outputs[0].Name;
-        if (_inputShape[1..].All(d => d > 0)) _sampleShape = _inputShape[1..];
-        long classes = metadata.Outputs[0].Shape[1];
-        if (classes <= 0)
-            throw new EdgeException($"{address}: the server does not say how many classes the model outputs ({Describe(metadata.Outputs)})");
+        var m = manifest.Manifest;
+        long classes = metadata.Outputs[0].Shape[1] > 0 ? metadata.Outputs[0].Shape[1] : m.Labels.Count;
+        if (classes != m.Labels.Count)
+            throw new EdgeException($"{address}: the served model outputs {classes} classes but {manifest.Path} lists {m.Labels.Count} labels; give the manifest of the model this server runs");
         NumClasses = (int)classes;
+        var spec = m.Preprocess;
+        static bool Fits(long declared, int actual) => declared <= 0 || declared == actual;
+        if (!Fits(_inputShape[1], spec.Channels) || !Fits(_inputShape[2], spec.Height) || !Fits(_inputShape[3], spec.Width))
+            throw new EdgeException($"teacher {address} takes input [{string.Join(", ", _inputShape)}] but its manifest {manifest.Path} preprocesses to [{spec.Channels}, {spec.Height}, {spec.Width}]; give the manifest of the model this server runs");
+        _card = new TeacherCard(address, address, m.ModelSha256, spec, m.Output.Kind, m.Labels);
     }
 
     public string Address { get; }
     public string Description => Address;
     public int NumClasses { get; }
+    public IReadOnlyList<string> Labels => _card.Labels;
     public IReadOnlyList<string> FeatureNames => [];
+    public IReadOnlyList<TeacherCard> Cards => [_card];
 
-    /// <summary>Connects (with the same retries as inference), checks the server is ready and reads the model's metadata.</summary>
-    public static RemoteTeacher Connect(string address, RemoteTeacherOptions? options = null)
+    /// <summary>Connects (with the same retries as inference), checks the server is ready and reads the model's metadata.
+    /// The served model's manifest (its package's manifest.json) gives its preprocessing, output kind and labels.</summary>
+    public static RemoteTeacher Connect(string address, string? manifestPath, RemoteTeacherOptions? options = null)
     {
+        if (manifestPath is null)
+            throw new EdgeException($"teacher {address}: give the served model's manifest for its preprocessing, output kind and labels, e.g. --teacher {address},manifest=PACKAGE/manifest.json");
+        var manifest = ManifestFile.Read(manifestPath);
         options = (options ?? new RemoteTeacherOptions()).Validate();
         if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("grpc" or "http" or "https"))
             throw new EdgeException($"'{address}' is not a server address: use grpc://host:port/model[/version]");
@@ -97,7 +110,7 @@ public sealed class RemoteTeacher : ITeacher
                 throw new EdgeException($"the KServe server at {endpoint} is up but not ready (models still loading); retry when it reports ready");
             var metadata = WithRetries(address, "ModelMetadata", options, deadline => client.ModelMetadataAsync(
                 new ModelMetadataRequest { Name = model, Version = version }, deadline: deadline).ResponseAsync).GetAwaiter().GetResult();
-            return new RemoteTeacher(address, channel, model, version, metadata, options);
+            return new RemoteTeacher(address, channel, model, version, metadata, manifest, options);
         }
         catch
         {
@@ -106,18 +119,12 @@ public sealed class RemoteTeacher : ITeacher
         }
     }
 
-    public void CheckInput(PreprocessSpec spec, string what)
+    public TeacherOutputs Run(ViewBatch views)
     {
-        static bool Fits(long declared, int actual) => declared <= 0 || declared == actual;
-        if (!Fits(_inputShape[1], spec.Channels) || !Fits(_inputShape[2], spec.Height) || !Fits(_inputShape[3], spec.Width))
-            throw new EdgeException($"teacher {Address} takes input [{string.Join(", ", _inputShape)}] but {what} produces [{spec.Channels}, {spec.Height}, {spec.Width}]");
-        _sampleShape = [spec.Channels, spec.Height, spec.Width];
-    }
-
-    public TeacherOutputs Run(float[] input, int batch)
-    {
-        var shape = _sampleShape ?? throw new InvalidOperationException("call CheckInput first: the served model's input has dynamic dimensions");
-        int len = (int)(shape[0] * shape[1] * shape[2]);
+        var spec = _card.Preprocess;
+        long[] shape = [spec.Channels, spec.Height, spec.Width];
+        var input = views.View(spec);
+        int batch = views.Count, len = spec.TensorLength;
         if (input.Length < batch * len)
             throw new EdgeException($"teacher {Address}: {batch} images need {batch * len} floats, got {input.Length}");
         var logits = new float[batch * NumClasses];
@@ -142,7 +149,7 @@ public sealed class RemoteTeacher : ITeacher
         }
         // GetResult rethrows the first failure itself (an EdgeException naming the server), not an AggregateException.
         Task.WhenAll(tasks).GetAwaiter().GetResult();
-        return new TeacherOutputs(logits, batch, NumClasses);
+        return new TeacherOutputs(TeacherTargets.FromOutputs(_card.OutputKind, logits, batch, NumClasses), batch, NumClasses);
     }
 
     private async Task<float[]> InferAsync(ReadOnlyMemory<float> input, int n, long[] sampleShape)

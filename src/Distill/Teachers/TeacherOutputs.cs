@@ -1,8 +1,9 @@
 namespace Edge.Distill.Teachers;
 
 /// <summary>
-/// What a teacher returns for one batch: logits [batch, classes] row-major, plus any named intermediate tensors
-/// (white-box teachers), each flattened row-major with its shape.
+/// What a teacher returns for one batch: targets in logits form [batch, classes] row-major (see
+/// <see cref="TeacherTargets"/>), plus any named intermediate tensors (white-box teachers), each flattened row-major
+/// with its shape.
 /// </summary>
 public sealed record TeacherOutputs(float[] Logits, int Batch, int NumClasses)
 {

@@ -1,5 +1,6 @@
 using Edge.Core;
-using Edge.Core.Preprocessing;
+using Edge.Core.Manifest;
+using Edge.Distill.Data;
 using Edge.Distill.Models;
 using Edge.Distill.Training;
 using TorchSharp;
@@ -8,8 +9,9 @@ using static TorchSharp.torch;
 namespace Edge.Distill.Teachers;
 
 /// <summary>
-/// A TorchSharp model as teacher: a finished Edge run (a student becomes the next student's teacher) or a weights
-/// file of a registered architecture (see <see cref="SavedStudent"/>). It always runs in eval mode under no_grad.
+/// A TorchSharp model as teacher: a finished Edge run (a student becomes the next student's teacher; its run record
+/// gives the preprocessing it was trained with and its labels) or a weights file of a registered architecture (see
+/// <see cref="SavedStudent"/>) with a manifest for those. It always runs in eval mode under no_grad.
 /// White-box: each feature name is a module path (<c>stages.2</c>) read through a forward hook, or an attention
 /// module's path with <c>:attn</c> for its attention probabilities (see <see cref="FeatureHooks"/>).
 /// </summary>
@@ -18,21 +20,30 @@ public sealed class TorchTeacher : ITeacher
     private readonly StudentModel _model;
     private readonly FeatureHooks? _hooks;
     private readonly torch.Device _device;
+    private readonly TeacherCard _card;
 
     /// <summary>Takes ownership of <paramref name="model"/>.</summary>
-    public TorchTeacher(StudentModel model, string description, IReadOnlyList<string>? features = null, torch.Device? device = null)
+    public TorchTeacher(StudentModel model, TeacherCard card, IReadOnlyList<string>? features = null, torch.Device? device = null)
     {
         _model = model;
         _device = device ?? CPU;
-        Description = description;
+        _card = card;
+        Description = card.Description;
+        var c = model.Config;
+        var spec = card.Preprocess;
+        if (c.InChannels != spec.Channels || c.ImageSize != spec.Height || c.ImageSize != spec.Width)
+            throw new EdgeException($"teacher {card.Description} takes [{c.InChannels}, {c.ImageSize}, {c.ImageSize}] but its preprocessing ({spec}) produces [{spec.Channels}, {spec.Height}, {spec.Width}]");
+        if (card.Labels.Count != c.NumClasses)
+            throw new EdgeException($"teacher {card.Description} predicts {c.NumClasses} classes but {card.Labels.Count} labels were given for it");
         FeatureNames = features ?? [];
         _model.to(_device);
         _model.eval();
         _hooks = FeatureNames.Count > 0 ? new FeatureHooks(_model, FeatureNames, "teacher") : null;
     }
 
-    /// <summary>Opens <c>location[?student=NAME][&amp;config=PATH]</c>: a run folder or a weights file.</summary>
-    public static TorchTeacher Open(string spec, IReadOnlyList<string>? features = null, torch.Device? device = null)
+    /// <summary>Opens <c>location[?student=NAME][&amp;config=PATH]</c>: a run folder or a weights file; its preprocessing
+    /// and labels from <paramref name="manifestPath"/>, else the run's record.</summary>
+    public static TorchTeacher Open(string spec, string? manifestPath, IReadOnlyList<string>? features = null, torch.Device? device = null)
     {
         var (location, query) = SplitQuery(spec);
         string? student = null, config = null;
@@ -48,7 +59,23 @@ public sealed class TorchTeacher : ITeacher
         var model = SavedStudent.Load(location, student, config);
         try
         {
-            return new TorchTeacher(model, $"torch:{Path.GetFileName(Path.GetFullPath(location).TrimEnd('/'))} ({model.RegistryName})", features, device);
+            string description = $"torch:{Path.GetFileName(Path.GetFullPath(location).TrimEnd('/'))} ({model.RegistryName})";
+            string weights = SavedStudent.WeightsPath(location);
+            TeacherCard card;
+            if (manifestPath is not null)
+            {
+                var m = ManifestFile.Read(manifestPath).Manifest;
+                card = new TeacherCard($"torch:{Path.GetFullPath(location)}", description, Edge.Core.IO.FileHash.Sha256(weights), m.Preprocess, OutputKind.Logits, m.Labels);
+            }
+            else
+            {
+                string folder = Directory.Exists(location) ? location : Path.GetDirectoryName(Path.GetFullPath(location))!;
+                if (!File.Exists(DistillRecord.PathIn(folder)))
+                    throw new EdgeException($"teacher torch:{location}: no {DistillRecord.FileName} beside the weights to say its preprocessing and labels; add ,manifest=PATH");
+                var record = DistillRecord.Read(folder);
+                card = new TeacherCard($"torch:{Path.GetFullPath(location)}", description, Edge.Core.IO.FileHash.Sha256(weights), record.Student.Preprocess, OutputKind.Logits, record.Labels);
+            }
+            return new TorchTeacher(model, card, features, device);
         }
         catch
         {
@@ -59,27 +86,21 @@ public sealed class TorchTeacher : ITeacher
 
     public string Description { get; }
     public int NumClasses => _model.Config.NumClasses;
+    public IReadOnlyList<string> Labels => _card.Labels;
     public IReadOnlyList<string> FeatureNames { get; }
+    public IReadOnlyList<TeacherCard> Cards => [_card];
     public StudentModel Model => _model;
 
-    public void CheckInput(PreprocessSpec spec, string what)
+    public TeacherOutputs Run(ViewBatch views)
     {
         var c = _model.Config;
-        if (c.InChannels != spec.Channels || c.ImageSize != spec.Height || c.ImageSize != spec.Width)
-            throw new EdgeException($"teacher {Description} takes [{c.InChannels}, {c.ImageSize}, {c.ImageSize}] but {what} produces [{spec.Channels}, {spec.Height}, {spec.Width}]");
-    }
-
-    public TeacherOutputs Run(float[] input, int batch)
-    {
-        var c = _model.Config;
-        long len = (long)c.InChannels * c.ImageSize * c.ImageSize;
-        if (input.Length < batch * len)
-            throw new EdgeException($"teacher {Description}: {batch} images need {batch * len} floats, got {input.Length}");
+        var input = views.View(_card.Preprocess);
+        int batch = views.Count;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var x = tensor(input.AsSpan(0, (int)(batch * len)).ToArray(), [batch, c.InChannels, c.ImageSize, c.ImageSize]).to(_device);
+        var x = tensor(input, [batch, c.InChannels, c.ImageSize, c.ImageSize]).to(_device);
         var logits = _model.call(x);
-        var result = new TeacherOutputs(ToArray(logits), batch, NumClasses);
+        var result = new TeacherOutputs(TeacherTargets.FromOutputs(OutputKind.Logits, ToArray(logits), batch, NumClasses), batch, NumClasses);
         if (_hooks is null) return result;
         var captured = _hooks.Take();
         return result with { Features = FeatureNames.ToDictionary(n => n, n => new TeacherFeature(ToArray(captured[n]), captured[n].shape)) };

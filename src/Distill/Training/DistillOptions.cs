@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
 using Edge.Core;
+using Edge.Core.Data;
 using Edge.Core.Preprocessing;
 using Edge.Distill.Augment;
+using Edge.Distill.Data;
 using Edge.Distill.Losses;
 using Edge.Distill.Models;
 using Edge.Distill.Teachers;
@@ -16,7 +19,11 @@ public enum TeacherMode
     Online,
 }
 
-/// <summary>Everything one distillation run needs. Defaults are the quickstart's CPU recipe.</summary>
+/// <summary>
+/// Everything one distillation run needs. Defaults are the quickstart's CPU recipe. A recipe file
+/// (<see cref="DistillRecipe"/>) holds any subset of these fields in snake_case; the run writes the whole record,
+/// resolved, into its folder (<see cref="DistillRecord"/>), and that record is what resume, export and packages read.
+/// </summary>
 public sealed record DistillOptions
 {
     public const string DefaultTeacher = "models/fmnist-resnet18.onnx";
@@ -27,17 +34,21 @@ public sealed record DistillOptions
     /// <summary>Student preset name in <see cref="StudentRegistry"/>.</summary>
     public string Student { get; init; } = "tinyvit-quick-32";
 
-    /// <summary>Replaces the preset's config when given (its class count is set to the teacher's).</summary>
-    public TinyVitConfig? StudentConfig { get; init; }
+    /// <summary>Replaces the preset's config when given (its class count is set to the teacher's, its input to the
+    /// student's preprocessing). Recorded in the run's <see cref="StudentRecord"/>, not here.</summary>
+    [JsonIgnore] public TinyVitConfig? StudentConfig { get; init; }
+
+    /// <summary>The student's own preprocessing, field by field over the default (the teacher's spec, at the preset's
+    /// native size where the teacher's does not fit the preset); see <see cref="StudentPreprocess"/>.</summary>
+    public StudentInput StudentInput { get; init; } = new();
 
     /// <summary>One teacher, or several averaged as an ensemble; each a spec of <see cref="TeacherRegistry"/>
-    /// (<c>model.onnx</c>, <c>torch:runs/x</c>, <c>grpc://host:port/model</c>).</summary>
+    /// (a package folder, <c>model.onnx</c> with its manifest beside it, <c>torch:runs/x</c>,
+    /// <c>grpc://host:port/model,manifest=PATH</c>). Each teacher is fed with its own manifest's preprocessing.</summary>
     public IReadOnlyList<string> Teachers { get; init; } = [DefaultTeacher];
 
-    /// <summary>Dataset path or "fashion-mnist" (see <see cref="Edge.Core.Data.DatasetFactory"/>).</summary>
-    public string Dataset { get; init; } = "fashion-mnist";
-
-    public PreprocessSpec Preprocess { get; init; } = PreprocessSpec.FashionMnist32;
+    /// <summary>A built-in dataset name or a folder, with its labels and split (see <see cref="DatasetSource"/>).</summary>
+    public DatasetSource Dataset { get; init; } = "fashion-mnist";
 
     public int Epochs { get; init; } = 3;
     public int BatchSize { get; init; } = 128;
@@ -59,9 +70,10 @@ public sealed record DistillOptions
     public bool Flip { get; init; } = true;
     /// <summary>Random translation of up to ± this many pixels.</summary>
     public int MaxShift { get; init; } = 3;
-    /// <summary>The augmentation config (<c>--augment flip,translate=3,rrc=0.6,mixup=0.8</c>); null: <see cref="Flip"/> +
-    /// <see cref="MaxShift"/>, i.e. <see cref="AugmentConfig.Default"/>, so runs without it replay as before.</summary>
-    public AugmentConfig? Augment { get; init; }
+    /// <summary>The augmentation config (<c>--augment flip,translate=3,rrc=0.6,mixup=0.8</c>), applied once per sample
+    /// to its decoded image (in the image's own pixels) before each model takes its view; null: <see cref="Flip"/> +
+    /// <see cref="MaxShift"/>, i.e. <see cref="AugmentConfig.Default"/>.</summary>
+    [JsonConverter(typeof(AugmentConfigJson))] public AugmentConfig? Augment { get; init; }
 
     /// <summary>A TinyViT fast-pretraining cache folder (<c>edge distill cache</c>): teacher targets and augmentation
     /// seeds are replayed from it and the teacher never runs on training images.</summary>
@@ -90,6 +102,15 @@ public sealed record DistillOptions
     public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
     /// <summary>Where the training split lives (see <see cref="Edge.Distill.Data.DataResidence"/>); Auto: on a GPU when it fits.</summary>
     public Edge.Distill.Data.DataResidence DataResidence { get; init; } = Edge.Distill.Data.DataResidence.Auto;
+    /// <summary>Decoded images held in memory or streamed (<see cref="DataMemory"/>); Auto: in memory when they fit
+    /// <see cref="MemoryBudgetMb"/>.</summary>
+    public DataMemory DataMemory { get; init; } = DataMemory.Auto;
+    /// <summary>Largest decoded training split held in memory under <see cref="DataMemory.Auto"/>, in MiB.</summary>
+    public long MemoryBudgetMb { get; init; } = 2048;
+    /// <summary>Threads that decode, augment and preprocess batches; 0: one per core. Batches do not depend on it.</summary>
+    public int Workers { get; init; }
+    /// <summary>Batches built ahead of the one training (the streaming loader's queue depth).</summary>
+    public int Prefetch { get; init; } = 2;
     /// <summary>The running loss is read from the device (a sync) every this many steps and at each epoch's end.</summary>
     public int LossReadEvery { get; init; } = 50;
     /// <summary>Continue from the run folder's last completed epoch.</summary>
@@ -131,6 +152,18 @@ public sealed record DistillOptions
         if (TrainSamples is < 1) throw new EdgeException($"--train-samples must be at least 1, got {TrainSamples}");
         if (LossReadEvery < 1) throw new EdgeException($"the loss read interval must be at least 1 step, got {LossReadEvery}");
         if (TestSamples is < 1) throw new EdgeException($"--test-samples must be at least 1, got {TestSamples}");
-        Preprocess.Validate();
+        if (MemoryBudgetMb < 1) throw new EdgeException($"--memory-budget must be positive, got {MemoryBudgetMb} MiB");
+        if (Workers < 0) throw new EdgeException($"--workers must be 0 (one per core) or more, got {Workers}");
+        if (Prefetch < 1) throw new EdgeException($"--prefetch must be at least 1 batch, got {Prefetch}");
+        Dataset.Validate();
+        StudentInput.Validate();
     }
+
+    /// <summary>Fields that change how fast a run goes or where it writes, not what it computes: left out of the
+    /// resume fingerprint, so a run resumes with other threads, workers or memory settings.</summary>
+    public DistillOptions WithoutRuntimeSettings() => this with
+    {
+        OutputDir = "", Resume = false, Threads = 0, Plots = true, Device = "", DataResidence = Edge.Distill.Data.DataResidence.Auto,
+        LossReadEvery = 50, DataMemory = DataMemory.Auto, MemoryBudgetMb = 0, Workers = 0, Prefetch = 0, RemoteTeacher = new(),
+    };
 }

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Edge.Core;
-using Edge.Core.Metrics;
+using System.Text.Json;
 using Edge.Core.Data;
+using Edge.Core.Evaluation;
+using Edge.Core.Metrics;
 using Edge.Core.IO;
 using Edge.Core.Preprocessing;
 using Edge.Core.Progress;
@@ -39,6 +41,7 @@ public static class DistillTrainer
         var total = Stopwatch.StartNew();
         var device = TorchDevices.Resolve(options.Device);
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
+        int workers = options.Workers > 0 ? options.Workers : Environment.ProcessorCount;
         string outDir = Path.GetFullPath(options.OutputDir);
         Directory.CreateDirectory(outDir);
 
@@ -48,53 +51,74 @@ public static class DistillTrainer
             throw new EdgeException($"--teacher-cache stores logits only; the loss {objective} needs teacher features, which need --online-teacher");
 
         using var teacher = OpenTeacher(options, objective.TeacherFeatures);
-        var spec = options.Preprocess;
-        teacher.CheckInput(spec, $"the preprocessing for {options.Dataset} ({spec})");
+        using var trainSet = options.Dataset.Open("train");
+        using var testSet = options.Dataset.Open("test");
+        int[] trainToTeacher = ClassesByLabel(teacher, trainSet);
+        int[] testToTeacher = ClassesByLabel(teacher, testSet);
 
-        using var trainSet = DatasetFactory.Open(options.Dataset, "train");
-        using var testSet = DatasetFactory.Open(options.Dataset, "test");
-        if (teacher.NumClasses != trainSet.ClassNames.Count)
-            throw new EdgeException($"teacher {teacher.Description} predicts {teacher.NumClasses} classes but {trainSet.Description} has {trainSet.ClassNames.Count}; use a teacher trained on this dataset");
+        // The student's own preprocessing and the architecture built for it.
+        var preset = options.StudentConfig ?? StudentRegistry.DefaultConfig(options.Student);
+        var studentSpec = StudentPreprocess.Resolve(options.StudentInput, teacher.Specs()[0], preset.InChannels, preset.ImageSize,
+            (c, size) => StudentInputs.Fits(preset, c, size));
+        var config = StudentInputs.ForInput(preset, studentSpec, options.Student) with { NumClasses = teacher.NumClasses };
 
-        var preprocessor = new Preprocessor(spec);
+        long budget = options.MemoryBudgetMb << 20;
         var trainIdx = Subset(trainSet.Count, options.TrainSamples, options.Seed);
-        var train = InMemorySplit.Load(trainSet, preprocessor, trainIdx);
-        var test = InMemorySplit.Load(testSet, preprocessor, [.. Enumerable.Range(0, Math.Min(testSet.Count, options.TestSamples ?? int.MaxValue))]);
+        var train = SampleStore.Open(trainSet, trainIdx, options.DataMemory, budget, workers, progress, "decode train", cancel);
+        var test = SampleStore.Open(testSet, [.. Enumerable.Range(0, Math.Min(testSet.Count, options.TestSamples ?? int.MaxValue))],
+            options.DataMemory, budget, workers, progress, "decode test", cancel);
         var agreeIdx = Subset(test.Count, options.AgreementSamples, options.Seed + 1).Order().ToArray();
-        var fpd = options.TeacherCache is null ? null : BatchBuilder.OpenCache(options, teacher.NumClasses, trainSet.Description, train);
-
-        // Teacher targets: training views (cached mode) and the agreement subset of the test split.
-        string teacherKey = TeacherKey(options, trainSet, spec);
-        double teacherSeconds = 0;
-        TeacherLogitCache? trainCache = null;
-        int[] teacherRowsOfTrain = [];
-        if (mode == TeacherMode.Cached && objective.NeedsTeacher && fpd is null)
-        {
-            int views = options.TeacherFlipViews ? 2 : 1;
-            teacherRowsOfTrain = [.. Subset(train.Count, options.TeacherSamples, options.Seed + 2).Order()];
-            var sw = Stopwatch.StartNew();
-            trainCache = FillCache(Path.Combine(outDir, "teacher-train.cache"), $"{teacherKey}|train|{string.Join(",", trainIdx.Take(64))}|{train.Count}",
-                teacher, train, teacherRowsOfTrain, views, spec, options.BatchSize, progress, "teacher targets (train)", cancel);
-            teacherSeconds += sw.Elapsed.TotalSeconds;
-        }
-        var swTest = Stopwatch.StartNew();
-        var testCache = FillCache(Path.Combine(outDir, "teacher-test.cache"), $"{teacherKey}|test|{test.Count}",
-            teacher, test, agreeIdx, 1, spec, options.BatchSize, progress, "teacher targets (test agreement)", cancel);
-        teacherSeconds += swTest.Elapsed.TotalSeconds;
-        double teacherTop1 = agreeIdx.Length == 0 ? 0 : agreeIdx.Count(i => Predictions.ArgMax(testCache.Get(i, 0)) == test.Labels[i]) / (double)agreeIdx.Length;
 
         // Student, seeded so that the same seed gives the same initial weights.
         torch.random.manual_seed(options.Seed);
-        var config = (options.StudentConfig ?? StudentRegistry.DefaultConfig(options.Student)) with { NumClasses = teacher.NumClasses };
         var model = StudentRegistry.Create(options.Student, config);
         try
         {
-            if (config.InChannels != spec.Channels || config.ImageSize != spec.Height || config.ImageSize != spec.Width)
-                throw new EdgeException($"student {options.Student} takes [{config.InChannels}, {config.ImageSize}, {config.ImageSize}] but the preprocessing produces [{spec.Channels}, {spec.Height}, {spec.Width}]; pick a student preset for this input size");
+            // The run describes itself before it trains: a killed run still says what it was.
+            var record = new DistillRecord
+            {
+                Options = options with { OutputDir = outDir },
+                Student = new StudentRecord(options.Student, JsonDocument.Parse(config.ToJson()).RootElement.Clone(), studentSpec, model.ParameterCount),
+                Teachers = teacher.Cards,
+                Labels = teacher.Labels,
+                Objective = objective.ToString(),
+            }.Sealed();
+            if (options.Resume && File.Exists(Path.Combine(outDir, CheckpointFile)) && File.Exists(DistillRecord.PathIn(outDir)))
+            {
+                var earlier = DistillRecord.Read(outDir);
+                if (earlier.Fingerprint != record.Fingerprint)
+                    throw new EdgeException($"--resume: {outDir} holds a run with other settings ({string.Join(", ", record.Differences(earlier).Take(6))} differ); resume with the options in its {DistillRecord.FileName} (edge distill --config {DistillRecord.PathIn(outDir)} --resume), or drop --resume to start over");
+            }
+            record.Write(outDir);
+
+            var fpd = options.TeacherCache is null ? null : BatchBuilder.OpenCache(options, teacher, trainSet.Description, train);
+            // Teacher targets: training views (cached mode) and the agreement subset of the test split.
+            string teacherKey = $"{teacher.Fingerprint()}|{trainSet.Description}";
+            double teacherSeconds = 0;
+            TeacherLogitCache? trainCache = null;
+            int[] teacherRowsOfTrain = [];
+            if (mode == TeacherMode.Cached && objective.NeedsTeacher && fpd is null)
+            {
+                int views = options.TeacherFlipViews ? 2 : 1;
+                teacherRowsOfTrain = [.. Subset(train.Count, options.TeacherSamples, options.Seed + 2).Order()];
+                var sw = Stopwatch.StartNew();
+                trainCache = FillCache(Path.Combine(outDir, "teacher-train.cache"), $"{teacherKey}|train|{string.Join(",", trainIdx.Take(64))}|{train.Count}",
+                    teacher, train, teacherRowsOfTrain, views, options.BatchSize, workers, progress, "teacher targets (train)", cancel);
+                teacherSeconds += sw.Elapsed.TotalSeconds;
+            }
+            var swTest = Stopwatch.StartNew();
+            var testCache = FillCache(Path.Combine(outDir, "teacher-test.cache"), $"{teacherKey}|test|{test.Count}",
+                teacher, test, agreeIdx, 1, options.BatchSize, workers, progress, "teacher targets (test agreement)", cancel);
+            teacherSeconds += swTest.Elapsed.TotalSeconds;
+            double teacherTop1 = agreeIdx.Length == 0 ? 0 : agreeIdx.Count(i => Predictions.ArgMax(testCache.Get(i, 0)) == testToTeacher[test.Label(i)]) / (double)agreeIdx.Length;
+
             if (options.Init is not null) SavedStudent.LoadWeightsInto(model, SavedStudent.WeightsPath(options.Init));
             model.to(device);
-            var result = Train(options, model, objective, mode, teacher, train, test, new BatchBuilder(options, train, teacher.NumClasses, trainCache, teacherRowsOfTrain, fpd), testCache, agreeIdx,
-                device, outDir, progress, cancel);
+            var eager = mode == TeacherMode.Online && objective.NeedsTeacher ? teacher.Specs() : [];
+            var builder = new BatchBuilder(options, train, studentSpec, eager, trainToTeacher, teacher.NumClasses, trainCache, teacherRowsOfTrain, fpd, workers);
+            var context = new TrainContext(options, studentSpec, objective, mode, teacher, train, test, trainToTeacher, testToTeacher, builder, testCache, agreeIdx,
+                device, outDir, record.Fingerprint, workers);
+            var result = Train(context, model, progress, cancel);
             var last = result.Count > 0 ? result[^1] : null;
             string weights = Path.Combine(outDir, WeightsFile), configPath = Path.Combine(outDir, ConfigFile);
             model.SaveWeights(weights);
@@ -104,9 +128,12 @@ public static class DistillTrainer
             var summary = new DistillResult(model, outDir, weights, configPath, Path.Combine(outDir, CheckpointFile), result,
                 last?.TestTop1 ?? 0, last?.TeacherAgreement ?? 0, teacherTop1, ips, teacherSeconds, total.Elapsed.TotalSeconds,
                 objective.ToString(), teacher.Description);
-            JsonFiles.Write(Path.Combine(outDir, RunFile), new RunSummary(options.Student, model.ParameterCount, objective.ToString(),
-                teacher.Description, options.Epochs, summary.TestTop1, summary.TeacherAgreement, teacherTop1, ips, teacherSeconds,
-                summary.TotalSeconds, fpd is null ? mode.ToString().ToLowerInvariant() : "fpd-cache", options.TeacherSamples, options.Seed));
+            (record with
+            {
+                Result = new DistillOutcome(summary.TestTop1, summary.TeacherAgreement, teacherTop1, ips, teacherSeconds, summary.TotalSeconds,
+                    fpd is null ? mode.ToString().ToLowerInvariant() : "fpd-cache", options.Epochs, FileHash.Sha256(weights),
+                    train.InMemory ? "memory" : "stream"),
+            }).Write(outDir);
             return summary;
         }
         catch
@@ -116,30 +143,38 @@ public static class DistillTrainer
         }
     }
 
-    private sealed record RunSummary(string Student, long Parameters, string Loss, string Teacher, int Epochs, double TestTop1,
-        double TeacherAgreement, double TeacherTop1OnAgreementSet, double TrainImagesPerSecond, double TeacherSeconds,
-        double TotalSeconds, string TeacherMode, int? TeacherSamples, int Seed);
-
-    private static List<EpochMetrics> Train(DistillOptions o, StudentModel model, WeightedLoss objective, TeacherMode mode, ITeacher teacher,
-        InMemorySplit train, InMemorySplit test, BatchBuilder batchBuilder, TeacherLogitCache testCache, int[] agreeIdx,
-        torch.Device device, string outDir, IProgressHost progress, CancellationToken cancel)
+    /// <summary>Dataset class index → teacher class index, matched by label (never by index order).</summary>
+    private static int[] ClassesByLabel(ITeacher teacher, IImageDataset set)
     {
-        var spec = o.Preprocess;
+        var teacherToSet = ClassMapping.Build(teacher.Labels, teacher.NumClasses, set.ClassNames, $"teacher {teacher.Description}", set.Description);
+        var setToTeacher = new int[set.ClassNames.Count];
+        for (int t = 0; t < teacherToSet.Length; t++) setToTeacher[teacherToSet[t]] = t;
+        return setToTeacher;
+    }
+
+    /// <summary>What one training loop needs besides the model.</summary>
+    private sealed record TrainContext(DistillOptions Options, PreprocessSpec StudentSpec, WeightedLoss Objective, TeacherMode Mode, ITeacher Teacher,
+        SampleStore Train, SampleStore Test, int[] TrainToTeacher, int[] TestToTeacher, BatchBuilder Builder, TeacherLogitCache TestCache, int[] AgreeIdx,
+        torch.Device Device, string OutDir, string Fingerprint, int Workers);
+
+    private static List<EpochMetrics> Train(TrainContext x, StudentModel model, IProgressHost progress, CancellationToken cancel)
+    {
+        var (o, spec, objective, mode, teacher, train) = (x.Options, x.StudentSpec, x.Objective, x.Mode, x.Teacher, x.Train);
+        var (batchBuilder, device, outDir, fingerprint) = (x.Builder, x.Device, x.OutDir, x.Fingerprint);
         using var hooks = objective.StudentFeatures.Count > 0 ? new FeatureHooks(model, objective.StudentFeatures) : null;
         long stepsPerEpoch = (train.Count + o.BatchSize - 1) / o.BatchSize;
         var schedule = new LearningRateSchedule(o.LearningRate, Math.Min(o.MinLearningRate, o.LearningRate),
             (long)Math.Round(o.WarmupEpochs * stepsPerEpoch), stepsPerEpoch * o.Epochs);
-        string fingerprint = Fingerprint(o, objective, teacher);
 
         // Losses with parameters (a FitNet projector) build them on a first forward: do it before the optimizer.
         if (objective.StudentFeatures.Count > 0)
-            WarmUpLossParameters(o, model, objective, mode, teacher, train, batchBuilder, hooks!, device);
+            WarmUpLossParameters(x, model, hooks!);
 
         // Mixed precision converts the model and gives the optimizer float32 masters; the split may move to the device
         // (only with the plain flip + translate pipeline and the per-run logit cache, which it replays exactly).
         using var precision = new MixedPrecision(o.Precision, model, objective.Parameters);
         using var resident = TrainingData.Select(o, mode == TeacherMode.Online && objective.NeedsTeacher, batchBuilder.IsPlainFlipTranslate,
-            train, batchBuilder.Cache, batchBuilder.HasTeacher, device);
+            train, spec, x.TrainToTeacher, batchBuilder.Cache, batchBuilder.HasTeacher, x.Workers, device);
         var (optimizer, lrScales) = CreateOptimizer(model, objective, o, precision);
         using var _optimizer = optimizer;
         using var ema = o.Ema is { } emaDecay ? new EmaWeights(model, emaDecay, o.EmaWarmup, precision.OptimizerParameter) : null;
@@ -154,7 +189,7 @@ public static class DistillTrainer
         {
             var state = Checkpoint.ReadState(ckpt);
             if (state.Fingerprint != fingerprint)
-                throw new EdgeException($"{ckpt} was written by a run with other settings ({state.Fingerprint}); resume with the same options, or drop --resume to start over (this run: {fingerprint})");
+                throw new EdgeException($"{ckpt} was written by a run with other settings (fingerprint {state.Fingerprint[..Math.Min(12, state.Fingerprint.Length)]}…, this run {fingerprint[..12]}…); resume with the options in {DistillRecord.FileName}, or drop --resume to start over");
             state = Checkpoint.Load(ckpt, model, optimizer, saved);
             precision.SyncModelFromMasters();
             metrics.AddRange(state.Metrics);
@@ -176,8 +211,9 @@ public static class DistillTrainer
             double lr = schedule.At(step);
             using (var bar = progress.Begin($"epoch {epoch}/{o.Epochs}", train.Count, "img"))
             {
+                int epochNo = epoch;
                 IEnumerable<Batch?> batches = resident is null
-                    ? Batches(order, o.BatchSize, b => batchBuilder.Build(b, epoch))
+                    ? BatchQueue.InOrder(Chunks(order, o.BatchSize), b => batchBuilder.Build(b, epochNo), o.Prefetch, cancel)
                     : Enumerable.Repeat<Batch?>(null, resident.BeginEpoch(order, o.Seed, epoch, o.BatchSize));
                 foreach (var batch in batches)
                 {
@@ -186,14 +222,14 @@ public static class DistillTrainer
                     foreach (var (g, i) in optimizer.ParamGroups.Select((g, i) => (g, i))) g.LearningRate = lr * lrScales[i];
                     using (var scope = torch.NewDisposeScope())
                     {
-                        var (x, y, teacherLogits, rows, count) = batch is null ? resident!.Batch(batchNo) : HostBatch(batch, spec, device);
+                        var (xb, y, teacherLogits, rows, count) = batch is null ? resident!.Batch(batchNo) : HostBatch(batch, spec, device);
                         optimizer.zero_grad();
-                        var student = new DistillOutputs(model.call(x)) { Features = precision.Float(hooks?.Take()) };
+                        var student = new DistillOutputs(model.call(xb)) { Features = precision.Float(hooks?.Take()) };
                         DistillOutputs? teacherOut = null;
                         if (objective.NeedsTeacher)
                         {
                             if (mode == TeacherMode.Online)
-                                teacherOut = TeacherTensors(teacher.Run(batch!.Inputs, batch.Count), device);
+                                teacherOut = TeacherTensors(teacher.Run(batch!.Views), device);
                             else if (teacherLogits is not null)
                                 teacherOut = new DistillOutputs(teacherLogits);
                         }
@@ -214,7 +250,7 @@ public static class DistillTrainer
             }
             double trainLoss = meter.Read(epoch, step, lr);
             double trainSeconds = clock.Elapsed.TotalSeconds;
-            var (top1, agreement) = Evaluate(ema?.Model ?? model, test, testCache, agreeIdx, o.BatchSize * 4, device, progress, epoch, o.Epochs);
+            var (top1, agreement) = Evaluate(ema?.Model ?? model, x, o.BatchSize * 4, progress, epoch, cancel);
             metrics.Add(new EpochMetrics(epoch, double.IsNaN(trainLoss) ? 0 : trainLoss, seen / trainSeconds, top1, agreement, lr, clock.Elapsed.TotalSeconds));
 
             // Checkpoint first (atomic), then the files derived from it: a crash in between loses nothing.
@@ -241,77 +277,60 @@ public static class DistillTrainer
         return new DeviceBatch(x, y, logits, rows, batch.Count);
     }
 
-    /// <summary>Builds batch b+1 on a worker while the trainer runs batch b.</summary>
-    private static IEnumerable<Batch> Batches(int[] order, int batchSize, Func<int[], Batch> build)
+    private static IEnumerable<int[]> Chunks(int[] order, int size)
     {
-        int count = (order.Length + batchSize - 1) / batchSize;
-        int[] Slice(int b) => order[(b * batchSize)..Math.Min(order.Length, (b + 1) * batchSize)];
-        Task<Batch>? next = count > 0 ? Task.Run(() => build(Slice(0))) : null;
-        for (int b = 0; b < count; b++)
-        {
-            var current = next!.GetAwaiter().GetResult();
-            int nb = b + 1;
-            next = nb < count ? Task.Run(() => build(Slice(nb))) : null;
-            yield return current;
-        }
+        for (int start = 0; start < order.Length; start += size)
+            yield return order[start..Math.Min(order.Length, start + size)];
     }
 
-    private static (double Top1, double Agreement) Evaluate(StudentModel model, InMemorySplit test, TeacherLogitCache testCache, int[] agreeIdx,
-        int batchSize, torch.Device device, IProgressHost progress, int epoch, int epochs)
+    /// <summary>Test top-1 (labels in the teacher's class order) and agreement with the teacher's cached answers.</summary>
+    private static (double Top1, double Agreement) Evaluate(StudentModel model, TrainContext x, int batchSize, IProgressHost progress, int epoch, CancellationToken cancel)
     {
+        var (test, spec) = (x.Test, x.StudentSpec);
         model.eval();
         var predictions = new int[test.Count];
-        using (var bar = progress.Begin($"evaluate {epoch}/{epochs}", test.Count, "img"))
+        var rows = Enumerable.Range(0, test.Count).ToArray();
+        using (var bar = progress.Begin($"evaluate {epoch}/{x.Options.Epochs}", test.Count, "img"))
         using (torch.no_grad())
         {
-            for (int start = 0; start < test.Count; start += batchSize)
+            int start = 0;
+            foreach (var input in BatchQueue.InOrder(Chunks(rows, batchSize), chunk => (chunk.Length, ViewBatch.Plain(test, chunk, workers: x.Workers).View(spec)), 2, cancel))
             {
-                int n = Math.Min(batchSize, test.Count - start);
+                int n = input.Length;
                 using var scope = torch.NewDisposeScope();
-                var x = torch.tensor(test.Data.AsSpan(start * test.SampleLength, n * test.SampleLength).ToArray(), ShapeOf(model, n)).to(device);
-                var pred = model.call(x).argmax(1).cpu().data<long>().ToArray();
+                var t = torch.tensor(input.Item2, [n, spec.Channels, spec.Height, spec.Width]).to(x.Device);
+                var pred = model.call(t).argmax(1).cpu().data<long>().ToArray();
                 for (int i = 0; i < n; i++) predictions[start + i] = (int)pred[i];
-                bar.Report(start + n, test.Count);
+                start += n;
+                bar.Report(start, test.Count);
             }
         }
         model.train();
-        double top1 = predictions.Where((p, i) => p == test.Labels[i]).Count() / (double)Math.Max(1, test.Count);
-        double agreement = agreeIdx.Length == 0 ? 0 : agreeIdx.Count(i => predictions[i] == Predictions.ArgMax(testCache.Get(i, 0))) / (double)agreeIdx.Length;
+        double top1 = predictions.Where((p, i) => p == x.TestToTeacher[test.Label(i)]).Count() / (double)Math.Max(1, test.Count);
+        double agreement = x.AgreeIdx.Length == 0 ? 0 : x.AgreeIdx.Count(i => predictions[i] == Predictions.ArgMax(x.TestCache.Get(i, 0))) / (double)x.AgreeIdx.Length;
         return (top1, agreement);
     }
 
-    private static long[] ShapeOf(StudentModel model, int n) => [n, model.Config.InChannels, model.Config.ImageSize, model.Config.ImageSize];
-
-    /// <summary>Runs the teacher on the given rows (and their flips for two views), reusing a saved cache.</summary>
-    private static TeacherLogitCache FillCache(string path, string key, ITeacher teacher, InMemorySplit split, int[] rows, int views,
-        PreprocessSpec spec, int batchSize, IProgressHost progress, string title, CancellationToken cancel)
+    /// <summary>Runs the teacher on the given rows (view 0: the image; view 1: its mirror), reusing a saved cache.</summary>
+    private static TeacherLogitCache FillCache(string path, string key, ITeacher teacher, SampleStore split, int[] rows, int views,
+        int batchSize, int workers, IProgressHost progress, string title, CancellationToken cancel)
     {
         var cache = TeacherLogitCache.TryLoad(path, key, split.Count, views, teacher.NumClasses) ?? new TeacherLogitCache(split.Count, views, teacher.NumClasses);
-        var todo = new List<(int Row, int View)>();
-        foreach (var r in rows)
-            for (int v = 0; v < views; v++)
-                if (!cache.Has(r, v)) todo.Add((r, v));
-        if (todo.Count == 0) return cache;
-        var flip = new FlipTranslate(spec.Channels, spec.Height, spec.Width, new float[spec.Channels], flip: true, maxShift: 0);
-        int len = split.SampleLength, c = teacher.NumClasses;
+        int c = teacher.NumClasses;
         int chunk = Math.Max(1, Math.Min(256, batchSize));
-        var input = new float[chunk * len];
-        using (var bar = progress.Begin(title, todo.Count, "img"))
+        var todo = Enumerable.Range(0, views).SelectMany(v => rows.Where(r => !cache.Has(r, v)).Select(r => (Row: r, View: v))).ToArray();
+        if (todo.Length == 0) return cache;
+        // Chunks never mix the two views, so each is one plain (or mirrored) batch of canvases.
+        var work = todo.GroupBy(t => t.View).SelectMany(g => g.Chunk(chunk)).ToArray();
+        int done = 0;
+        using (var bar = progress.Begin(title, todo.Length, "img"))
         {
-            for (int start = 0; start < todo.Count; start += chunk)
+            foreach (var (part, views_) in BatchQueue.InOrder(work, part => (part, ViewBatch.Plain(split, [.. part.Select(p => p.Row)], part[0].View == 1, workers)), 2, cancel))
             {
-                cancel.ThrowIfCancellationRequested();
-                int n = Math.Min(chunk, todo.Count - start);
-                for (int i = 0; i < n; i++)
-                {
-                    var (row, view) = todo[start + i];
-                    var dst = input.AsSpan(i * len, len);
-                    if (view == 0) split.Sample(row).CopyTo(dst);
-                    else flip.Apply(split.Sample(row), dst, new FlipShift(true, 0, 0));
-                }
-                var logits = teacher.Run(input, n).Logits;
-                for (int i = 0; i < n; i++) cache.Set(todo[start + i].Row, todo[start + i].View, logits.AsSpan(i * c, c));
-                bar.Report(start + n, todo.Count);
+                var logits = teacher.Run(views_).Logits;
+                for (int i = 0; i < part.Length; i++) cache.Set(part[i].Row, part[i].View, logits.AsSpan(i * c, c));
+                done += part.Length;
+                bar.Report(done, todo.Length);
             }
         }
         cache.Save(path, key);
@@ -324,18 +343,17 @@ public static class DistillTrainer
             Features = t.Features.ToDictionary(kv => kv.Key, kv => torch.tensor(kv.Value.Data, kv.Value.Shape).to(device)),
         };
 
-    private static void WarmUpLossParameters(DistillOptions o, StudentModel model, WeightedLoss objective, TeacherMode mode, ITeacher teacher,
-        InMemorySplit train, BatchBuilder batchBuilder, FeatureHooks hooks, torch.Device device)
+    private static void WarmUpLossParameters(TrainContext x, StudentModel model, FeatureHooks hooks)
     {
-        int n = Math.Min(Math.Min(o.BatchSize, train.Count), 8);
-        var batch = batchBuilder.Build([.. Enumerable.Range(0, n)], 0);
+        int n = Math.Min(Math.Min(x.Options.BatchSize, x.Train.Count), 8);
+        var batch = x.Builder.Build([.. Enumerable.Range(0, n)], 0);
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        var spec = o.Preprocess;
-        var x = torch.tensor(batch.Inputs, [n, spec.Channels, spec.Height, spec.Width]).to(device);
-        var student = new DistillOutputs(model.call(x)) { Features = hooks.Take() };
-        var t = mode == TeacherMode.Online ? TeacherTensors(teacher.Run(batch.Inputs, n), device) : null;
-        objective.Compute(student, t, torch.tensor(batch.Labels).to(device));
+        var spec = x.StudentSpec;
+        var input = torch.tensor(batch.Inputs, [n, spec.Channels, spec.Height, spec.Width]).to(x.Device);
+        var student = new DistillOutputs(model.call(input)) { Features = hooks.Take() };
+        var t = x.Mode == TeacherMode.Online ? TeacherTensors(x.Teacher.Run(batch.Views), x.Device) : null;
+        x.Objective.Compute(student, t, torch.tensor(batch.Labels).to(x.Device));
     }
 
     // timm's recipe: no weight decay on norms, biases and TinyViT's attention biases; optional layer-wise LR decay.
@@ -346,6 +364,7 @@ public static class DistillTrainer
         return (torch.optim.AdamW(groups.Groups, lr: o.LearningRate, weight_decay: o.WeightDecay), groups.Scales);
     }
 
+    /// <summary>Opens the run's teacher: one, or an ensemble of members that may each have their own preprocessing.</summary>
     internal static ITeacher OpenTeacher(DistillOptions o, IReadOnlyList<string> features)
     {
         var context = new TeacherContext { Threads = o.Threads, Features = features, Device = TorchDevices.Resolve(o.Device), Remote = o.RemoteTeacher };
@@ -364,16 +383,6 @@ public static class DistillTrainer
         }
     }
 
-    private static string TeacherKey(DistillOptions o, IImageDataset train, PreprocessSpec spec) =>
-        string.Join("|", o.Teachers.Select(TeacherRegistry.Identity))
-        + $"|{train.Description}|{spec}";
-
-    private static string Fingerprint(DistillOptions o, WeightedLoss objective, ITeacher teacher) =>
-        $"{o.Student} epochs={o.Epochs} batch={o.BatchSize} lr={o.LearningRate} wd={o.WeightDecay} warmup={o.WarmupEpochs} seed={o.Seed} loss={objective} teacher={teacher.Description} train={o.TrainSamples?.ToString() ?? "all"} teacher-samples={o.TeacherSamples?.ToString() ?? "all"}"
-        + (o.LayerDecay is { } ld ? $" layer-decay={ld}" : "") + (o.Ema is { } ema ? $" ema={ema}{(o.EmaWarmup ? "" : " no-warmup")}" : "") + (o.Init is { } init ? $" init={init}" : "")
-        + (o.Augment is null ? "" : $" augment={o.Augment}") + (o.TeacherCache is null ? "" : $" teacher-cache={Path.GetFullPath(o.TeacherCache)}")
-        + (o.Precision == TrainingPrecision.Fp32 ? "" : $" precision={TrainingPrecisions.Name(o.Precision)}");
-
     private static void WriteMetrics(string path, IReadOnlyList<EpochMetrics> metrics) =>
         AtomicFile.WriteAllText(path, string.Concat(metrics.Select(m => System.Text.Json.JsonSerializer.Serialize(m, JsonLine) + "\n")));
 
@@ -387,5 +396,4 @@ public static class DistillTrainer
         new Random(seed).Shuffle(order);
         return order[..count.Value];
     }
-
 }

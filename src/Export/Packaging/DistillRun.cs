@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Edge.Core;
 using Edge.Distill.Models;
 using Edge.Distill.Training;
@@ -6,30 +5,25 @@ using Edge.Distill.Training;
 namespace Edge.Export.Packaging;
 
 /// <summary>
-/// A finished `edge distill` output folder, read back: which student (registry name + config), its weights,
-/// and the run summary. Rebuilding the student this way is what lets `edge export` run on its own.
+/// A finished `edge distill` output folder, read back through its record (<see cref="DistillRecord"/>): which student
+/// (preset and config), its weights, its own preprocessing and labels, and the run's outcome. Rebuilding the student
+/// this way is what lets `edge export` run on its own, with no second look at the teacher.
 /// </summary>
-public sealed record DistillRun(string Folder, string Student, string WeightsPath, TinyVitConfig Config, string? Loss, int? Epochs, double? TestTop1)
+public sealed record DistillRun(string Folder, DistillRecord Record, string WeightsPath, TinyVitConfig Config)
 {
+    public string Student => Record.Student.Preset;
+
     public static DistillRun Read(string folder)
     {
         string dir = Path.GetFullPath(folder);
         if (!Directory.Exists(dir))
             throw new EdgeException($"distill run folder not found: {dir} (pass the --out folder of `edge distill`)");
-        string runFile = Path.Combine(dir, DistillTrainer.RunFile);
-        string configFile = Path.Combine(dir, DistillTrainer.ConfigFile);
+        var record = DistillRecord.Read(dir);
         string weights = Path.Combine(dir, DistillTrainer.WeightsFile);
-        foreach (var f in new[] { runFile, configFile, weights })
-            if (!File.Exists(f))
-                throw new EdgeException($"{dir} is not a finished distill run: {Path.GetFileName(f)} is missing (did `edge distill` complete?)");
-        using var doc = JsonDocument.Parse(File.ReadAllText(runFile));
-        var root = doc.RootElement;
-        string student = root.TryGetProperty("student", out var s) ? s.GetString()! : throw new EdgeException($"{runFile} names no student");
-        var config = TinyVitConfig.FromFile(configFile, StudentRegistry.DefaultConfig(student));
-        return new DistillRun(dir, student, weights, config,
-            root.TryGetProperty("loss", out var l) ? l.GetString() : null,
-            root.TryGetProperty("epochs", out var e) ? e.GetInt32() : null,
-            root.TryGetProperty("test_top1", out var t) ? t.GetDouble() : null);
+        if (!File.Exists(weights) || record.Result is null)
+            throw new EdgeException($"{dir} is not a finished distill run: {(File.Exists(weights) ? "its record has no outcome" : $"{DistillTrainer.WeightsFile} is missing")} (did `edge distill` complete?)");
+        var config = TinyVitConfig.FromJson(record.Student.Config.GetRawText(), StudentRegistry.DefaultConfig(record.Student.Preset));
+        return new DistillRun(dir, record, weights, config);
     }
 
     public StudentModel LoadModel()
@@ -42,7 +36,7 @@ public sealed record DistillRun(string Folder, string Student, string WeightsPat
         catch (Exception e) when (e is not EdgeException)
         {
             model.Dispose();
-            throw new EdgeException($"{WeightsPath} does not fit student {Student} with {Path.Combine(Folder, DistillTrainer.ConfigFile)}: {e.Message}");
+            throw new EdgeException($"{WeightsPath} does not fit student {Student} with the config in {DistillRecord.PathIn(Folder)}: {e.Message}");
         }
         model.eval();
         return model;

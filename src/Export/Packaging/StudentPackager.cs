@@ -17,29 +17,31 @@ public sealed record ExportPackageOptions
     public int ParitySamples { get; init; } = 2000;
     public double Tolerance { get; init; } = 1e-4;
     public int Opset { get; init; } = 20;
-    public string Dataset { get; init; } = "fashion-mnist";
+    /// <summary>Images for the parity check (test split); null: the run's own dataset.</summary>
+    public DatasetSource? Dataset { get; init; }
 }
 
 public sealed record ExportPackageResult(ModelPackage Package, ParityResult Parity, OnnxExportResult Export);
 
 /// <summary>
-/// Student → fp32 model package: exports the TorchSharp student to ONNX, proves parity on real preprocessed
-/// test images (the same <see cref="Preprocessor"/> the teacher, gate and server use), and writes the package
-/// with labels and preprocessing taken from the teacher's manifest. A parity failure writes nothing.
+/// Student → fp32 model package: exports the TorchSharp student to ONNX, proves parity on real preprocessed test
+/// images (through the student's own preprocessing, by the same <see cref="Preprocessor"/> the gate and server use),
+/// and writes the package with the student's labels and preprocessing from its run record, and provenance as names and
+/// hashes only. A parity failure writes nothing.
 /// </summary>
 public static class StudentPackager
 {
     private const int ParityBatch = 250;
 
-    public static ExportPackageResult Export(StudentModel model, ModelPackage teacher, ExportPackageOptions options,
-        IProgressHost progress, StudentInfo? student = null)
+    public static ExportPackageResult Export(StudentModel model, DistillRun run, ExportPackageOptions options, IProgressHost progress)
     {
-        var spec = teacher.Manifest.Preprocess;
+        var record = run.Record;
+        var spec = record.Student.Preprocess;
         var c = model.Config;
         if (c.InChannels != spec.Channels || c.ImageSize != spec.Height || c.ImageSize != spec.Width)
-            throw new EdgeException($"student takes [{c.InChannels}, {c.ImageSize}, {c.ImageSize}] but the teacher's preprocessing produces [{spec.Channels}, {spec.Height}, {spec.Width}]");
-        if (c.NumClasses != teacher.Manifest.Labels.Count)
-            throw new EdgeException($"student predicts {c.NumClasses} classes but the teacher's manifest lists {teacher.Manifest.Labels.Count} labels");
+            throw new EdgeException($"student takes [{c.InChannels}, {c.ImageSize}, {c.ImageSize}] but its run's preprocessing produces [{spec.Channels}, {spec.Height}, {spec.Width}]");
+        if (c.NumClasses != record.Labels.Count)
+            throw new EdgeException($"student predicts {c.NumClasses} classes but its run record lists {record.Labels.Count} labels");
 
         string tmpOnnx = AtomicFile.TempPathFor(Path.Combine(Path.GetFullPath(options.OutputDir), "..", $"{options.Name}.export.onnx"));
         try
@@ -54,20 +56,24 @@ public static class StudentPackager
                 }, tmpOnnx);
                 step.Report(1, 1, $"{exported.NodeCount} nodes");
             }
-            var parity = CheckParity(model, tmpOnnx, spec, options, progress);
+            var parity = CheckParity(model, tmpOnnx, spec, options.Dataset ?? record.Options.Dataset, options, progress);
             if (!parity.Passes(options.Tolerance))
                 throw new CheckFailedException($"ONNX export differs from TorchSharp: {parity} (tolerance {options.Tolerance:E0}, 100% agreement required); nothing was written");
 
+            var teachers = record.Teachers;
             var manifest = new ModelManifest
             {
                 Name = options.Name,
                 Precision = "fp32",
-                Labels = teacher.Manifest.Labels,
+                Labels = record.Labels,
                 Input = new TensorSpec("input", [-1, spec.Channels, spec.Height, spec.Width]),
-                Output = new OutputSpec("logits", [-1, teacher.Manifest.Labels.Count]),
+                Output = new OutputSpec("logits", [-1, record.Labels.Count]),
                 Preprocess = spec,
-                Teacher = new TeacherInfo(Path.GetFileName(teacher.ModelPath), teacher.Manifest.ModelSha256 ?? FileHash.Sha256(teacher.ModelPath)),
-                Student = student ?? new StudentInfo(model.RegistryName, model.ParameterCount),
+                Teacher = new TeacherInfo(string.Join("+", teachers.Select(t => t.Description)),
+                    teachers.Count == 1 && teachers[0].Sha256 is { } sha ? sha : FileHash.Sha256(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", teachers.Select(t => t.Identity)))),
+                    record.Result?.TeacherTop1OnAgreementSet),
+                Student = new StudentInfo(record.Student.Preset, model.ParameterCount, FileHash.Sha256(run.WeightsPath), record.Fingerprint,
+                    record.Result?.Epochs, record.Objective, record.Result?.TestTop1),
                 Parity = new ParityInfo(parity.MaxAbsDiff, parity.MeanAbsDiff, parity.Top1Agreement, parity.Samples, "TorchSharp fp32 (libtorch CPU)"),
             };
             var package = ModelPackage.Write(options.OutputDir, tmpOnnx, manifest);
@@ -80,9 +86,9 @@ public static class StudentPackager
     }
 
     /// <summary>Parity over the first N test images, in batches, aggregated.</summary>
-    public static ParityResult CheckParity(StudentModel model, string onnxPath, PreprocessSpec spec, ExportPackageOptions options, IProgressHost progress)
+    public static ParityResult CheckParity(StudentModel model, string onnxPath, PreprocessSpec spec, DatasetSource dataset, ExportPackageOptions options, IProgressHost progress)
     {
-        using var test = DatasetFactory.Open(options.Dataset, "test");
+        using var test = dataset.Open("test");
         var subset = DatasetSubset.Head(test, options.ParitySamples);
         var loader = new BatchLoader(subset, new Preprocessor(spec));
         int[] shape = [spec.Channels, spec.Height, spec.Width];

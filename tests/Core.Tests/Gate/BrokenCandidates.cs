@@ -33,6 +33,27 @@ public static class BrokenCandidates
         });
     }
 
+    /// <summary>The same model with a Softmax or LogSoftmax appended to its graph, its manifest saying so: a teacher of
+    /// another output kind whose answers are the teacher's own.</summary>
+    public static string WithOutputKind(string teacherOnnx, string folder, OutputKind kind)
+    {
+        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(teacherOnnx));
+        var graph = model.Graph;
+        string logits = graph.Output[0].Name, head = kind == OutputKind.Probabilities ? "prob" : "log_prob";
+        foreach (var node in graph.Node)
+            for (int i = 0; i < node.Output.Count; i++)
+                if (node.Output[i] == logits) node.Output[i] = "z";
+        graph.Node.Add(new NodeProto
+        {
+            OpType = kind == OutputKind.Probabilities ? "Softmax" : "LogSoftmax", Name = "head", Input = { "z" }, Output = { head },
+            Attribute = { new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 } },
+        });
+        graph.Output[0].Name = head;
+        var manifest = TeacherManifest(teacherOnnx);
+        string name = $"teacher-{OutputKinds.Name(kind)}";
+        return WriteModel(folder, name, model, manifest with { Name = name, Output = manifest.Output with { Name = head, Kind = kind } });
+    }
+
     /// <summary>Same model, labels rotated by one in the manifest (output i is declared to be class i + 1).</summary>
     public static string ShiftedLabelsInManifest(string teacherOnnx, string folder)
     {

@@ -43,6 +43,28 @@ public sealed class GateModelsFixture : IDisposable
 public class GateRunnerTests(GateModelsFixture models) : IClassFixture<GateModelsFixture>
 {
     [Fact]
+    public void OneModelAsLogitsProbabilitiesAndLogProbabilitiesGivesTheSameMetrics()
+    {
+        string probs = BrokenCandidates.WithOutputKind(TestPaths.Teacher, models.Dir.Path, OutputKind.Probabilities);
+        string logProbs = BrokenCandidates.WithOutputKind(TestPaths.Teacher, models.Dir.Path, OutputKind.LogProbabilities);
+        var report = GateRunner.Run(models.Options(models.Identical, probs, logProbs, models.WrongNorm), Progress.IProgressHost.None);
+        var logits = report.Candidates[0];
+        foreach (var other in report.Candidates.Skip(1).Take(2))
+        {
+            Assert.Equal(logits.Top1!.Estimate, other.Top1!.Estimate);
+            Assert.Equal(100, other.Agreement.Estimate);
+            Assert.Equal(logits.Ece, other.Ece, 4);            // ECE in percent, within 1e-4 points
+            Assert.InRange(other.MeanKl, 0, 1e-4);
+        }
+        Assert.Equal(report.Teacher.Ece, logits.Ece, 6);
+        // As the teacher, the probability form measures the same KL to a broken candidate as the logits form.
+        var asTeacher = GateRunner.Run(models.Options(models.WrongNorm) with { Teacher = new ModelSource(probs) }, Progress.IProgressHost.None);
+        Assert.Equal(report.Candidates[3].MeanKl, asTeacher.Candidates[0].MeanKl, 4);
+        Assert.Equal(report.Teacher.Ece, asTeacher.Teacher.Ece, 4);
+        Assert.InRange(report.Candidates[3].MeanKl, 0.01, 10); // and it is a real, non-zero divergence
+    }
+
+    [Fact]
     public void IdenticalCandidatePassesAndWritesEveryArtifact()
     {
         var report = GateRunner.Run(models.Options(models.Identical), Progress.IProgressHost.None);
@@ -140,7 +162,8 @@ public class GateRunnerTests(GateModelsFixture models) : IClassFixture<GateModel
             Preprocess = manifest.Preprocess with { Height = 28, Width = 28 },
         });
         e = Assert.Throws<EdgeException>(() => GateRunner.Run(models.Options(resized), Progress.IProgressHost.None));
-        Assert.Contains("[1, 28, 28]", e.Message);
+        Assert.Contains("preprocess.height is 28", e.Message);
+        Assert.Contains("takes 32", e.Message);
     }
 
     [Fact]

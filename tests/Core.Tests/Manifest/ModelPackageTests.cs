@@ -27,7 +27,7 @@ public class ModelPackageTests
             Output = new OutputSpec("logits", [-1, 2]), Preprocess = PreprocessSpec.FashionMnist32,
             Quantization = new QuantizationInfo("static", "qdq", "minmax", 256, ["head.fc"], 12),
         };
-        File.WriteAllBytes(dir.File("src.onnx"), [1, 2, 3]);
+        TinyOnnx.WriteLinear(dir.File("src.onnx"), 1, 32, 32, 2);
         var written = ModelPackage.Write(dir.File("pkg"), dir.File("src.onnx"), manifest);
         var loaded = ModelPackage.Load(dir.File("pkg"));
         Assert.Equal(written.Manifest.ModelSha256, loaded.Manifest.ModelSha256);

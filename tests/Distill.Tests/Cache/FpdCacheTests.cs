@@ -125,7 +125,7 @@ public class FpdCacheTests
     {
         OutputDir = dir,
         Teachers = [TestPaths.Teacher],
-        Dataset = TestPaths.FashionMnist,
+        Dataset = "fashion-mnist",
         Augment = AugmentConfig.Parse("flip,translate=3,rrc=0.6,jitter=0.2,randaug=2x9,erase=0.25"),
         Seed = 7,
         Epochs = 2,
@@ -179,7 +179,7 @@ public class FpdCacheTests
         FpdCacheBuilder.Generate(Options(cacheDir.Path) with { Epochs = 1 }, IProgressHost.None);
         var o = new DistillOptions
         {
-            OutputDir = run.Path, Teachers = [TestPaths.Teacher], Dataset = TestPaths.FashionMnist, Epochs = 2, BatchSize = 32,
+            OutputDir = run.Path, Teachers = [TestPaths.Teacher], Dataset = "fashion-mnist", Epochs = 2, BatchSize = 32,
             TrainSamples = 96, TestSamples = 64, AgreementSamples = 32, Seed = 7, Plots = false,
             Loss = LossWeightList("sparse-kd=1,ce=0.5"), TeacherCache = cacheDir.Path,
         };

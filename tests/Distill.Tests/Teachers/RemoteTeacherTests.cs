@@ -1,6 +1,9 @@
 using System.Net;
 using System.Runtime.InteropServices;
 using Edge.Core;
+using Edge.Core.Imaging;
+using Edge.Core.Manifest;
+using Edge.Distill.Data;
 using Edge.Core.Inference;
 using Edge.Core.Preprocessing;
 using Edge.Distill.Teachers;
@@ -111,25 +114,28 @@ public class RemoteTeacherTests
 {
     private static readonly RemoteTeacherOptions Fast = new() { InitialBackoff = TimeSpan.FromMilliseconds(20), Timeout = TimeSpan.FromSeconds(20) };
 
-    private static float[] Batch(int n)
+    /// <summary>The served model's manifest: the default teacher's.</summary>
+    private static string Manifest => ModelPackage.SidecarOf(TestPaths.Teacher);
+
+    private static ViewBatch Batch(int n)
     {
         var rng = new Random(5);
-        return [.. Enumerable.Range(0, n * 32 * 32).Select(_ => (float)(rng.NextDouble() * 4 - 2))];
+        return new ViewBatch([.. Enumerable.Range(0, n).Select(_ => new Canvas([.. Enumerable.Range(0, 28 * 28).Select(_ => (float)rng.NextDouble())], 1, 28, 28))]);
     }
 
     [Fact]
-    public async Task LogitsEqualTheLocalOnnxTeachersSplitAcrossConcurrentRequests()
+    public async Task TargetsEqualTheLocalOnnxTeachersSplitAcrossConcurrentRequests()
     {
         await using var server = await FakeKServe.StartAsync();
         server.Delay = TimeSpan.FromMilliseconds(300); // requests overlap, so the concurrency limit is observable
-        using var remote = TeacherRegistry.Open($"{server.Address}/fmnist", new TeacherContext { Remote = Fast with { RequestBatch = 4, Concurrency = 2 } });
-        using var local = new OnnxTeacher(TestPaths.Teacher, threads: 1);
+        using var remote = TeacherRegistry.Open($"{server.Address}/fmnist,manifest={Manifest}", new TeacherContext { Remote = Fast with { RequestBatch = 4, Concurrency = 2 } });
+        using var local = new OnnxTeacher(ModelPackage.Load(TestPaths.Teacher), threads: 1);
         Assert.Equal(10, remote.NumClasses);
-        remote.CheckInput(PreprocessSpec.FashionMnist32, "fashion-mnist");
+        Assert.Equal(local.Labels, remote.Labels);
 
         var input = Batch(11);
-        var expected = local.Run(input, 11).Logits;
-        var got = remote.Run(input, 11).Logits;
+        var expected = local.Run(input).Logits;
+        var got = remote.Run(input).Logits;
         Assert.Equal(expected.Length, got.Length);
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], got[i], 4);
         Assert.Equal(3, server.InferCalls); // 4 + 4 + 3
@@ -140,18 +146,17 @@ public class RemoteTeacherTests
     public async Task TransientFailuresAreRetriedThenReported()
     {
         await using var server = await FakeKServe.StartAsync();
-        using var remote = RemoteTeacher.Connect($"{server.Address}/fmnist", Fast with { Retries = 3 });
-        remote.CheckInput(PreprocessSpec.FashionMnist32, "fashion-mnist");
-        using var local = new OnnxTeacher(TestPaths.Teacher, threads: 1);
+        using var remote = RemoteTeacher.Connect($"{server.Address}/fmnist", Manifest, Fast with { Retries = 3 });
+        using var local = new OnnxTeacher(ModelPackage.Load(TestPaths.Teacher), threads: 1);
         var input = Batch(2);
 
         server.FailNext(2);
-        var logits = remote.Run(input, 2).Logits;
+        var logits = remote.Run(input).Logits;
         Assert.Equal(3, server.InferCalls);
-        Assert.Equal(local.Run(input, 2).Logits[3], logits[3], 4);
+        Assert.Equal(local.Run(input).Logits[3], logits[3], 4);
 
         server.FailNext(10);
-        var e = Assert.Throws<EdgeException>(() => remote.Run(input, 2));
+        var e = Assert.Throws<EdgeException>(() => remote.Run(input));
         Assert.Contains("failed 4 times", e.Message);
         Assert.Contains("Unavailable", e.Message);
     }
@@ -161,17 +166,16 @@ public class RemoteTeacherTests
     {
         await using var server = await FakeKServe.StartAsync();
         server.InputClasses = [3, 224, 224];
-        using (var remote = RemoteTeacher.Connect($"{server.Address}/fmnist", Fast))
-        {
-            var e = Assert.Throws<EdgeException>(() => remote.CheckInput(PreprocessSpec.FashionMnist32, "fashion-mnist"));
-            Assert.Contains("[-1, 3, 224, 224]", e.Message);
-            Assert.Contains("[1, 32, 32]", e.Message);
-        }
-        var missing = Assert.Throws<EdgeException>(() => RemoteTeacher.Connect($"{server.Address}/nope", Fast));
+        var e = Assert.Throws<EdgeException>(() => RemoteTeacher.Connect($"{server.Address}/fmnist", Manifest, Fast));
+        Assert.Contains("[-1, 3, 224, 224]", e.Message);
+        Assert.Contains("[1, 32, 32]", e.Message);
+        var missing = Assert.Throws<EdgeException>(() => RemoteTeacher.Connect($"{server.Address}/nope", Manifest, Fast));
         Assert.Contains("NotFound", missing.Message);
 
-        var down = Assert.Throws<EdgeException>(() => RemoteTeacher.Connect("grpc://127.0.0.1:1/fmnist", Fast with { Retries = 1 }));
+        var down = Assert.Throws<EdgeException>(() => RemoteTeacher.Connect("grpc://127.0.0.1:1/fmnist", Manifest, Fast with { Retries = 1 }));
         Assert.Contains("grpc://127.0.0.1:1/fmnist", down.Message);
         Assert.Contains("is the server running", down.Message);
+        var noManifest = Assert.Throws<EdgeException>(() => RemoteTeacher.Connect($"{server.Address}/fmnist", null, Fast));
+        Assert.Contains(",manifest=", noManifest.Message);
     }
 }

@@ -14,7 +14,7 @@ public class DistillTrainerTests
         OutputDir = dir,
         Student = "tinyvit-quick-32",
         Teachers = [TestPaths.Teacher],
-        Dataset = TestPaths.FashionMnist,
+        Dataset = "fashion-mnist",
         Epochs = 2,
         BatchSize = 64,
         TrainSamples = 256,
@@ -93,14 +93,20 @@ public class DistillTrainerTests
     }
 
     [Fact]
-    public void TeacherInputShapeMismatchNamesBothShapes()
+    public void TeacherManifestContradictingItsModelNamesBothShapes()
     {
-        TestPaths.RequireFashionMnist();
         using var dir = new TempDir();
-        var options = Tiny(dir.Path) with { Preprocess = Edge.Core.Preprocessing.PreprocessSpec.FashionMnist32 with { Height = 28, Width = 28 } };
-        var e = Assert.Throws<EdgeException>(() => DistillTrainer.Run(options, IProgressHost.None));
-        Assert.Contains("1, 28, 28", e.Message);
-        Assert.Contains("32", e.Message);
+        var package = TinyOnnx.Package(dir.File("teacher"), new Edge.Core.Preprocessing.PreprocessSpec { Height = 4, Width = 4 }, 10);
+        // The manifest claims 28x28 input; the model takes 4x4.
+        var manifest = package.Manifest with
+        {
+            Input = package.Manifest.Input with { Shape = [-1, 1, 28, 28] },
+            Preprocess = package.Manifest.Preprocess with { Height = 28, Width = 28 },
+        };
+        Edge.Core.IO.JsonFiles.Write(package.ManifestPath, manifest);
+        var e = Assert.Throws<EdgeException>(() => DistillTrainer.Run(Tiny(dir.Path) with { Teachers = [dir.File("teacher")] }, IProgressHost.None));
+        Assert.Contains("preprocess.height is 28", e.Message);
+        Assert.Contains("takes 4", e.Message);
     }
 
     [Fact]

@@ -90,7 +90,7 @@ public class LayerDecayAndEmaTests
         OutputDir = dir,
         Student = "tinyvit-quick-32",
         Teachers = [TestPaths.Teacher],
-        Dataset = TestPaths.FashionMnist,
+        Dataset = "fashion-mnist",
         Epochs = 2,
         BatchSize = 64,
         TrainSamples = 192,

@@ -152,9 +152,9 @@ public class MixedPrecisionTests
     {
         const int n = 32, steps = 5;
         using var ds = DatasetFactory.Open(TestPaths.FashionMnist, "train");
-        var split = InMemorySplit.Load(ds, new Preprocessor(PreprocessSpec.FashionMnist32), [.. Enumerable.Range(0, n)]);
-        using var x = torch.tensor(split.Data, [n, 1, 32, 32]);
-        using var y = torch.tensor(split.Labels.Select(l => (long)l).ToArray());
+        var batch = new BatchLoader(ds, new Preprocessor(PreprocessSpec.FashionMnist32)).Batches(n).First();
+        using var x = torch.tensor(batch.Data, [n, 1, 32, 32]);
+        using var y = torch.tensor(batch.Labels.Select(l => (long)l).ToArray());
         static StudentModel Student()
         {
             torch.random.manual_seed(5);

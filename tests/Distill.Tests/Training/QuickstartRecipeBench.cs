@@ -25,7 +25,7 @@ public class QuickstartRecipeBench(ITestOutputHelper output)
             OutputDir = dir,
             Student = Env("EDGE_BENCH_STUDENT", "tinyvit-quick-32"),
             Teachers = [TestPaths.Teacher],
-            Dataset = TestPaths.FashionMnist,
+            Dataset = "fashion-mnist",
             Epochs = int.Parse(Env("EDGE_BENCH_EPOCHS", "2")),
             BatchSize = int.Parse(Env("EDGE_BENCH_BATCH", "128")),
             LearningRate = double.Parse(Env("EDGE_BENCH_LR", "0.002"), System.Globalization.CultureInfo.InvariantCulture),
