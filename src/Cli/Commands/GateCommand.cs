@@ -15,15 +15,15 @@ public sealed class GateCommand : ICliCommand
 {
     public Command Build()
     {
-        var teacher = new Option<string>("--teacher") { Description = "Teacher: a model package, an .onnx file with a manifest beside it, or grpc://host:port/model", Required = true };
+        var teacher = new Option<string[]>("--teacher") { Description = "Teacher: a model package, an .onnx file with a manifest beside it, torch:RUN_FOLDER, or grpc://host:port/model,manifest=PATH; repeat for an ensemble (mean of the members' probabilities, each with its own preprocessing)", Required = true, AllowMultipleArgumentsPerToken = false };
         var candidates = new Option<string[]>("--candidate")
         {
-            Description = "A candidate (repeatable): package, .onnx, or grpc://host:port/model[/version]; append ,name=NAME and/or ,manifest=PATH",
+            Description = "A candidate (repeatable): package, .onnx, torch:RUN_FOLDER, or grpc://host:port/model[/version]; append ,name=NAME and/or ,manifest=PATH",
             Required = true,
             AllowMultipleArgumentsPerToken = false,
         };
-        var data = new Option<string>("--data") { Description = "Evaluation set: fashion-mnist, an IDX folder, or an image folder (one subfolder per class)", DefaultValueFactory = _ => "fashion-mnist" };
-        var split = new Option<string>("--split") { Description = "Dataset split: train or test", DefaultValueFactory = _ => "test" };
+        var data = new DatasetFlags("Evaluation set");
+        var split = new Option<string>("--split") { Description = "Dataset split: train, val or test", DefaultValueFactory = _ => "test" };
         var samples = new Option<int?>("--samples") { Description = "Evaluate a seeded random subset of this many images (default: all)" };
         var subsetSeed = new Option<int>("--subset-seed") { Description = "Seed of the random subset", DefaultValueFactory = _ => 0 };
         var unlabeled = new Option<bool>("--unlabeled") { Description = "Ignore the labels: compare candidates with the teacher only" };
@@ -49,10 +49,11 @@ public sealed class GateCommand : ICliCommand
 
         var command = new Command("gate", "Gate candidates against the teacher (and the last release): accuracy, agreement, KL, calibration, latency, with significance tests")
         {
-            teacher, candidates, data, split, samples, subsetSeed, unlabeled, baseline, baselineModel, config,
+            teacher, candidates, split, samples, subsetSeed, unlabeled, baseline, baselineModel, config,
             maxDrop, maxDropHard, minAgreement, minAgreementHard, maxBaselineDrop, maxBaselineDropHard, maxLatency, confidence,
             rules, bootstrap, seed, batch, latencySamples, threads, cacheDir, output,
         };
+        foreach (var o in data.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var thresholds = parse.GetValue(config) is { } configPath ? JsonFiles.Read<GateThresholds>(configPath) : new GateThresholds();
@@ -69,9 +70,11 @@ public sealed class GateCommand : ICliCommand
             };
             var options = new GateOptions
             {
-                Teacher = ModelSource.Parse(parse.GetValue(teacher)!),
+                Teacher = ModelSource.Parse(parse.GetValue(teacher)![0]),
+                MoreTeachers = [.. parse.GetValue(teacher)!.Skip(1).Select(ModelSource.Parse)],
+                Schemes = new Dictionary<string, Func<ModelSource, IModelRunner>> { ["torch"] = Edge.Distill.Evaluation.TorchModelRunner.Open },
                 Candidates = parse.GetValue(candidates)!.Select(ModelSource.Parse).ToArray(),
-                Dataset = parse.GetValue(data)!,
+                Dataset = data.Source(parse),
                 Split = parse.GetValue(split)!,
                 Samples = parse.GetValue(samples),
                 SubsetSeed = parse.GetValue(subsetSeed),

@@ -8,6 +8,11 @@ namespace Edge.Core.Gate;
 public sealed record GateOptions
 {
     public required ModelSource Teacher { get; init; }
+    /// <summary>Further teachers: with any, the reference is the ensemble of all of them (mean of their probabilities),
+    /// each member evaluated with its own preprocessing and its classes matched by label.</summary>
+    public IReadOnlyList<ModelSource> MoreTeachers { get; init; } = [];
+    /// <summary>Model kinds outside Core by scheme (<c>torch:</c> → a TorchSharp runner), supplied by the caller.</summary>
+    public IReadOnlyDictionary<string, Func<ModelSource, IModelRunner>> Schemes { get; init; } = new Dictionary<string, Func<ModelSource, IModelRunner>>();
     public required IReadOnlyList<ModelSource> Candidates { get; init; }
 
     /// <summary>A dataset path for <see cref="Data.DatasetFactory"/> ("fashion-mnist", an IDX folder, an image folder).</summary>

@@ -25,13 +25,19 @@ public static class GateRunner
         var runners = new List<IModelRunner>();
         try
         {
-            var teacher = ModelRunnerFactory.Open(options.Teacher with { Name = options.Teacher.Name ?? "teacher" },
-                options.TeacherPreprocess, null, onnx, options.RemoteTimeout);
-            runners.Add(teacher);
-            var names = new HashSet<string> { teacher.Name };
+            var teacherSources = new[] { options.Teacher }.Concat(options.MoreTeachers).ToArray();
+            bool ensemble = teacherSources.Length > 1;
+            for (int t = 0; t < teacherSources.Length; t++)
+            {
+                var source = teacherSources[t];
+                runners.Add(ModelRunnerFactory.Open(source with { Name = source.Name ?? (ensemble ? source.DisplayName() : "teacher") },
+                    options.TeacherPreprocess, t == 0 ? null : runners[0].Labels, onnx, options.RemoteTimeout, options.Schemes));
+            }
+            var teacher = runners[0];
+            var names = new HashSet<string>(runners.Select(r => r.Name));
             foreach (var source in options.Candidates)
             {
-                var runner = ModelRunnerFactory.Open(source, teacher.Preprocess, teacher.Labels, onnx, options.RemoteTimeout);
+                var runner = ModelRunnerFactory.Open(source, teacher.Preprocess, teacher.Labels, onnx, options.RemoteTimeout, options.Schemes);
                 if (!names.Add(runner.Name))
                     throw new EdgeException($"two models are named '{runner.Name}': give candidates distinct names with ,name=NAME");
                 runners.Add(runner);
@@ -41,13 +47,14 @@ public static class GateRunner
             var set = new EvaluationSet(Subset(dataset, options), labeled: !options.Unlabeled);
             IReadOnlyList<string> classes = set.Labeled ? set.ClassNames
                 : teacher.Labels ?? (set.ClassNames.Count == teacher.NumClasses ? set.ClassNames : Enumerable.Range(0, teacher.NumClasses).Select(i => i.ToString()).ToArray());
+            var evaluations = Evaluator.Run(set, runners, classes, options.Evaluation, progress, cancel);
+            var reference = ensemble ? EnsembleEvaluation.Combine(evaluations.Take(teacherSources.Length).ToArray()) : evaluations[0];
             BaselineReference? baseline = options.Baseline is { } path
-                ? BaselineReference.Load(path, options.BaselineModel, set.DatasetSha256, teacher.Sha256, classes)
+                ? BaselineReference.Load(path, options.BaselineModel, set.DatasetSha256, reference.Sha256, classes)
                 : null;
 
-            var evaluations = Evaluator.Run(set, runners, classes, options.Evaluation, progress, cancel);
             var info = Describe(set, classes);
-            var inputs = new GateInputs(info, set.BaseIndices, set.Labels, evaluations[0], evaluations.Skip(1).ToArray(), baseline);
+            var inputs = new GateInputs(info, set.BaseIndices, set.Labels, reference, evaluations.Skip(teacherSources.Length).ToArray(), baseline);
             using var step = progress.Begin("statistics", 1, "step");
             var report = GateAnalysis.Analyze(inputs, options.Thresholds, rules, options.BootstrapResamples, options.Seed);
             step.Report(1, 1);
