@@ -21,7 +21,7 @@ public sealed class ImportCommand : ICliCommand
         var output = new Option<string>("--out", "-o") { Description = "Package folder to write (model.onnx + manifest.json)", Required = true };
         var name = new Option<string?>("--name") { Description = "Model name in the manifest (default: the file name)" };
         var labels = new Option<string?>("--labels") { Description = "Class labels in output order: a file (one per line) or comma-separated names" };
-        var data = new Option<string?>("--data") { Description = "Take the labels from this dataset's class names (a built-in name or a folder); its images also serve the output-kind probe" };
+        var data = new Option<string?>("--data") { Description = "Take the labels from this dataset's class names (a built-in name or a folder), whose class order must be the model's output order (IDX class indices; an image folder's sorted folder names, as torchvision's ImageFolder trains); its images also serve the output-kind probe" };
         var datasetLabels = new Option<string?>("--data-labels") { Description = "Labels file of --data (folder=label lines), when its folder names are not the model's labels" };
         var size = new Option<int?>("--size") { Description = "Input side in pixels, for a model with a dynamic height and width" };
         var height = new Option<int?>("--height") { Description = "Input height (non-square models)" };

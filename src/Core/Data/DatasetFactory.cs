@@ -39,7 +39,10 @@ public static class DatasetFactory
             throw new EdgeException($"dataset not found: {folder}{hint}");
         }
         // Labels: the source's (a list or file, read by the format: IDX classes are indices, folders have names), else
-        // the built-in entry's, else whatever the files carry (labels.txt, folder names).
+        // the built-in entry's, else whatever the files carry (a labels.txt in the dataset folder, folder names).
+        string? labels = source.Labels is { } given ? LabelsFile.Locate(given, folder)
+            : File.Exists(Path.Combine(folder, "labels.txt")) ? Path.Combine(folder, "labels.txt") : null;
+        source = source with { Labels = labels };
         foreach (var format in Formats)
             if (format.CanOpen(folder))
                 return format.Open(folder, split, source, builtIn?.Labels);

@@ -20,8 +20,7 @@ internal sealed class IdxFormat : IDatasetFormat
                         ?? throw new EdgeException($"{folder} has no {prefix}-images-idx3-ubyte[.gz] for the {split} split");
         string labelFile = Find(folder, prefix, "labels-idx1-ubyte")
                            ?? throw new EdgeException($"{folder} has {Path.GetFileName(images)} but no {prefix}-labels-idx1-ubyte[.gz]");
-        string local = Path.Combine(folder, "labels.txt");
-        var names = source.Labels is { } given ? LabelsFile.Parse(given, folder) : builtInLabels ?? (File.Exists(local) ? LabelsFile.Parse(local) : null);
+        var names = source.Labels is { } given ? LabelsFile.Parse(given, folder) : builtInLabels;
         var dataset = new IdxDataset(images, labelFile, names, $"{folder} ({prefix})");
         if (prefix == "t10k" || source.HoldoutFraction is null) return dataset;
         return Holdout.Split(dataset, source.HoldoutFraction.Value, source.SplitSeed, split == "val", $"{folder} ({split}, holdout {source.HoldoutFraction:0.###} seed {source.SplitSeed})");

@@ -8,6 +8,13 @@ namespace Edge.Core.Data;
 /// </summary>
 public static class LabelsFile
 {
+    /// <summary>A labels file's full path when <paramref name="text"/> names one (from the working folder or inside the
+    /// dataset folder), else the text itself (a comma-separated list).</summary>
+    public static string Locate(string text, string datasetFolder) =>
+        File.Exists(text) ? Path.GetFullPath(text)
+        : File.Exists(Path.Combine(datasetFolder, text)) ? Path.Combine(datasetFolder, text)
+        : text;
+
     /// <summary>The labels in class-index order, for IDX files or any dataset whose classes are indices.</summary>
     public static IReadOnlyList<string> Parse(string labelsOrFile, string? relativeTo = null)
     {

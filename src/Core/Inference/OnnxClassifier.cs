@@ -76,9 +76,15 @@ public sealed class OnnxClassifier : IDisposable
         // Held in a variable and disposed after Run: an inline `new RunOptions()` can be finalized while the
         // native call still uses it (seen as crashes under load).
         using var runOptions = new RunOptions();
-        using var results = _session.Run(runOptions, [InputName], [value], [OutputName]);
-        var span = results[0].GetTensorDataAsSpan<float>();
-        return span.ToArray();
+        try
+        {
+            using var results = _session.Run(runOptions, [InputName], [value], [OutputName]);
+            return results[0].GetTensorDataAsSpan<float>().ToArray();
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new EdgeException($"{Path_} failed to run on a batch of {batch} {string.Join("x", shape[1..])} images: {FirstLine(e.Message)}");
+        }
     }
 
     /// <summary>Runs the model returning the logits and every extra output requested in the options.</summary>

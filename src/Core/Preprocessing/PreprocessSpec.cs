@@ -35,15 +35,17 @@ public sealed record PreprocessSpec
     public ColorMode? Color { get; init; }
     public ResizeMethod Resize { get; init; } = ResizeMethod.Bilinear;
     public float CropFraction { get; init; } = 1f;
-    public float[] Mean { get; init; } = [0.2860f];
-    public float[] Std { get; init; } = [0.3530f];
+    /// <summary>Default 0 and 1 (no normalisation): a manifest states its model's normalisation or gets none, never
+    /// another dataset's.</summary>
+    public float[] Mean { get; init; } = [0f];
+    public float[] Std { get; init; } = [1f];
 
     [JsonIgnore] public int TensorLength => Channels * Height * Width;
 
     [JsonIgnore] public ColorMode EffectiveColor => Color ?? (Channels == 1 ? ColorMode.Gray : ColorMode.Rgb);
 
     /// <summary>The default teacher's preprocessing (see models/fmnist-resnet18.md).</summary>
-    public static PreprocessSpec FashionMnist32 => new();
+    public static PreprocessSpec FashionMnist32 => new() { Channels = 1, Height = 32, Width = 32, Mean = [0.2860f], Std = [0.3530f] };
 
     public void Validate()
     {

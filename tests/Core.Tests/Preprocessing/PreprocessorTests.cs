@@ -37,7 +37,7 @@ public class PreprocessorTests
     [InlineData(7, 9, 16, 12)]
     public void BilinearMatchesPyTorchDefinition(int inH, int inW, int outH, int outW)
     {
-        var spec = new PreprocessSpec { Height = outH, Width = outW };
+        var spec = PreprocessSpec.FashionMnist32 with { Height = outH, Width = outW };
         var img = Ramp(inH, inW);
         float[] t = new Preprocessor(spec).Run(img);
         for (int y = 0; y < outH; y++)
