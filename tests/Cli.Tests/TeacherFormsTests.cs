@@ -71,4 +71,36 @@ public class TeacherFormsTests
         Assert.Equal("torch", report.Candidates[0].Kind);
         Assert.InRange(report.Candidates[0].Top1!.Estimate, 0, 40);
     }
+
+    [Fact]
+    public void DistillCacheRecordsATorchTeacher()
+    {
+        TestPaths.RequireFashionMnist();
+        using var dir = new TempDir();
+        string run = TorchRun(dir.File("run"));
+        var r = Run("distill", "cache", "--teacher", $"torch:{run}", "--train-samples", "48", "--epochs", "1", "--out", dir.File("cache"), "--check-cache", "8");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("check-cache: 8 records", r.Out);
+        Assert.Single(Directory.GetFiles(dir.File("cache"), "*.fpd"));
+    }
+
+    [Fact]
+    public void StudentSpecsAndLabelFilesThatCannotWorkAreOneLineErrors()
+    {
+        TestPaths.RequireFashionMnist();
+        using var dir = new TempDir();
+        var r = Run("distill", "--student-size", "2", "--out", dir.File("run"), "--train-samples", "32");
+        Assert.Equal(2, r.Code);
+        Assert.Contains("--student-size 2", r.Err);
+        Assert.False(File.Exists(Path.Combine(dir.File("run"), "run.json")));
+        Directory.CreateDirectory(dir.File("data/a"));
+        Directory.CreateDirectory(dir.File("data/b"));
+        File.WriteAllBytes(dir.File("data/a/1.png"), Edge.Core.Imaging.ImageEncoder.Png(new Edge.Core.Imaging.RawImage(new byte[16], 4, 4, 1)));
+        File.WriteAllBytes(dir.File("data/b/1.png"), Edge.Core.Imaging.ImageEncoder.Png(new Edge.Core.Imaging.RawImage(new byte[16], 4, 4, 1)));
+        File.WriteAllText(dir.File("data/map.txt"), "a=T-shirt/top\n");
+        r = Run("gate", "--teacher", TestPaths.Teacher, "--candidate", TestPaths.Teacher, "--data", dir.File("data"), "--labels", dir.File("data/map.txt"), "--out", dir.File("gate"));
+        Assert.Equal(2, r.Code);
+        Assert.Contains("'b'", r.Err);
+        Assert.False(Directory.Exists(dir.File("gate")));
+    }
 }
