@@ -343,7 +343,7 @@ public static class DistillTrainer
     private static (AdamW Optimizer, IReadOnlyList<double> Scales) CreateOptimizer(StudentModel model, WeightedLoss objective, DistillOptions o, MixedPrecision precision)
     {
         var groups = LayerDecay.Build(model, objective.Parameters, o.LearningRate, o.WeightDecay, o.LayerDecay, precision.OptimizerParameter);
-        return (torch.optim.AdamW(groups.Groups, lr: o.LearningRate, weight_decay: o.WeightDecay), groups.Scales);
+        return (FusedAdamW.Create(groups.Groups, o.LearningRate, o.WeightDecay, precision.IsMixed), groups.Scales);
     }
 
     internal static ITeacher OpenTeacher(DistillOptions o, IReadOnlyList<string> features)

@@ -26,7 +26,6 @@ public sealed class FusedAdamW : AdamW
     private readonly Parameter _flat;
     private readonly List<Slice> _slices = [];
     private readonly List<Group> _groups = [];
-    private long _step;
 
     private sealed record Slice(Parameter Parameter, State State, long Offset, long[] Shape);
 
@@ -88,7 +87,8 @@ public sealed class FusedAdamW : AdamW
         if (closure is not null)
             using (enable_grad())
                 loss = closure();
-        _step++;
+        // The count lives in TorchSharp's per-parameter states (a loaded checkpoint sets them there).
+        long stepNo = _slices[0].State.step + 1;
         using (no_grad())
         using (NewDisposeScope())
         {
@@ -96,7 +96,7 @@ public sealed class FusedAdamW : AdamW
             {
                 var o = (Options)g.Source.Options;
                 double lr = o.LearningRate!.Value, beta1 = o.beta1!.Value, beta2 = o.beta2!.Value, eps = o.eps!.Value, wd = o.weight_decay!.Value;
-                double bc1 = 1 - Math.Pow(beta1, _step), bc2 = 1 - Math.Pow(beta2, _step);
+                double bc1 = 1 - Math.Pow(beta1, stepNo), bc2 = 1 - Math.Pow(beta2, stepNo);
                 // TorchSharp's AdamW, element for element: decoupled decay, the two moments, then the bias-corrected step.
                 if (wd != 0) g.Values.mul_(1 - lr * wd);
                 g.ExpAvg.mul_(beta1).add_(g.Grads, alpha: 1 - beta1);
@@ -105,7 +105,7 @@ public sealed class FusedAdamW : AdamW
                 g.Values.addcdiv_(g.ExpAvg, g.Denom, value: -lr / bc1);
             }
         }
-        foreach (var s in _slices) s.State.step = _step;
+        foreach (var s in _slices) s.State.step = stepNo;
         return loss!;
     }
 
@@ -143,7 +143,6 @@ public sealed class FusedAdamW : AdamW
             s.State.exp_avg = Adopt(_expAvg, s.State.exp_avg, s.Offset, n, s.Shape);
             s.State.exp_avg_sq = Adopt(_expAvgSq, s.State.exp_avg_sq, s.Offset, n, s.Shape);
         }
-        _step = _slices[0].State.step;
         _flat.grad = _grads;
     }
 
