@@ -41,9 +41,8 @@ public static class Program
             var rounds = new List<Round>();
             try
             {
-                foreach (var student in o.Students)
+                foreach (var (student, config) in o.Students)
                 {
-                    var config = o.StudentConfig is null ? StudentRegistry.DefaultConfig(student) : TinyVitConfig.FromFile(o.StudentConfig, StudentRegistry.DefaultConfig(student));
                     bool isTinyVit = StudentRegistry.Create(student, config) is var probe && probe is TinyVit;
                     probe.Dispose();
                     foreach (int batch in o.Batches)

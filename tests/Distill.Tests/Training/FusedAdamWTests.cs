@@ -134,4 +134,20 @@ public class FusedAdamWTests
         resumed.Steps(2, 2);
         Assert.Equal(0, MaxDifference(uninterrupted.Model, resumed.Model));
     }
+
+    [Fact]
+    public void StateCopiedFromAnotherOptimizerLandsInTheFlatBuffers()
+    {
+        // TorchSharp's load_state_dict(StateDictionary) replaces each moment tensor with a copy; the fused update
+        // must then read those values, not its old buffers.
+        using var source = new Run(fused: true);
+        source.Steps(0, 2);
+        using var target = new Run(fused: true);
+        using (no_grad())
+            foreach (var (p, q) in target.Model.parameters().Zip(source.Model.parameters())) p.copy_(q);
+        target.Optimizer.load_state_dict(source.Optimizer.state_dict());
+        source.Steps(2, 1);
+        target.Steps(2, 1);
+        Assert.Equal(0, MaxDifference(source.Model, target.Model));
+    }
 }
