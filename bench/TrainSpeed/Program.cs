@@ -1,66 +1,28 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Edge.Core;
 using Edge.Core.IO;
 using Edge.Distill.Device;
 using Edge.Distill.Models;
 using Edge.Distill.Training;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Edge.Bench.TrainSpeed;
 
-/// <summary>Options of one benchmark run (see <see cref="Parse"/> for the flags).</summary>
-public sealed record BenchOptions
-{
-    public string Device { get; init; } = "cpu";
-    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
-    public int[] Sizes { get; init; } = [32, 224];
-    public int Batch { get; init; } = 128;
-    public int Steps { get; init; } = 50;
-    public int Warmup { get; init; } = 5;
-    public string Python { get; init; } = "python3";
-    public bool SkipPython { get; init; }
-    public string? Json { get; init; }
+/// <summary>One timed round of one framework.</summary>
+public sealed record Round(string Framework, string Student, int Batch, int Threads, int Index, int Steps, double ImagesPerSecond, double Seconds, double Loss);
 
-    private static readonly Dictionary<string, Func<BenchOptions, string, BenchOptions>> Flags = new()
-    {
-        ["--device"] = (o, v) => o with { Device = v },
-        ["--precision"] = (o, v) => o with { Precision = TrainingPrecisions.Parse(v) },
-        ["--sizes"] = (o, v) => o with { Sizes = [.. v.Split(',').Select(s => Int(s, "--sizes"))] },
-        ["--batch"] = (o, v) => o with { Batch = Int(v, "--batch") },
-        ["--steps"] = (o, v) => o with { Steps = Int(v, "--steps") },
-        ["--warmup"] = (o, v) => o with { Warmup = Int(v, "--warmup") },
-        ["--python"] = (o, v) => o with { Python = v },
-        ["--json"] = (o, v) => o with { Json = v },
-    };
+/// <summary>Medians over a series' rounds, and the ratio of Edge's to PyTorch's.</summary>
+public sealed record Summary(string Student, int Batch, int Threads, string Framework, int Rounds, double MedianImagesPerSecond, double MinImagesPerSecond,
+    double MaxImagesPerSecond, double? RatioToPyTorch, double? MedianRoundRatio);
 
-    public static BenchOptions Parse(string[] args)
-    {
-        var o = new BenchOptions();
-        for (int i = 0; i < args.Length; i++)
-        {
-            if (args[i] == "--no-python") { o = o with { SkipPython = true }; continue; }
-            if (!Flags.TryGetValue(args[i], out var set) || i + 1 >= args.Length)
-                throw new EdgeException($"unknown or incomplete option '{args[i]}'; known: {string.Join(", ", Flags.Keys)}, --no-python");
-            o = set(o, args[++i]);
-        }
-        if (o.Steps < 1 || o.Warmup < 0 || o.Batch < 2) throw new EdgeException("--steps ≥ 1, --warmup ≥ 0 and --batch ≥ 2");
-        return o;
-    }
-
-    private static int Int(string s, string flag) =>
-        int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v : throw new EdgeException($"{flag} wants a whole number, got '{s}'");
-}
-
-public sealed record Measurement(string Framework, int Size, string Precision, string Device, int Batch, int Steps, double ImagesPerSecond, double FinalLoss, string? Note);
+public sealed record Report(string Machine, string StartLoad, string EndLoad, string Versions, IReadOnlyList<Round> Rounds, IReadOnlyList<Summary> Summaries);
 
 /// <summary>
-/// Trains TinyViT-5M (1 input channel, 10 classes; the 32×32 preset with windows 8/4/2/1, or the ImageNet layout at
-/// 224×224) on synthetic data resident on the device, with the trainer's objective shape (KD against fixed teacher
-/// logits + 0.5·CE, AdamW, clipping) and its mixed-precision step, then runs train_speed.py for PyTorch/timm.
-/// Teacher logits are precomputed in both frameworks (Edge caches them), so both time the student only.
+/// CPU (or GPU) training throughput of Edge against PyTorch eager on the same TinyViT, in one run: for each student
+/// and batch, the frameworks' rounds interleave (Edge with each optimizer of <c>--optimizers</c>, then PyTorch, then
+/// again), each round a fixed number of training steps after a short warm-up, at the same thread count; then the
+/// medians and the ratio Edge / PyTorch. The load average is printed at the start and the end: the machine is shared.
+/// Students that are not TinyViTs (simple-cnn) run on Edge only.
 /// </summary>
 public static class Program
 {
@@ -70,26 +32,66 @@ public static class Program
         {
             var o = BenchOptions.Parse(args);
             var device = TorchDevices.Resolve(o.Device);
-            var results = new List<Measurement>();
-            foreach (int size in o.Sizes)
+            int threads = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
+            torch.set_num_threads(threads);
+            string startLoad = Load();
+            Console.WriteLine($"{Environment.ProcessorCount} cores, {threads} threads for both, device {device}, {TrainingPrecisions.Name(o.Precision)}; load {startLoad}");
+            var (py, why) = o.SkipPython ? (null, "--no-python") : PyTorchSide.Start(o.Python);
+            string versions = $"TorchSharp {typeof(torch).Assembly.GetName().Version}";
+            var rounds = new List<Round>();
+            try
             {
-                var config = Config(size);
-                results.Add(MeasureEdge(o, config, device));
-                Console.WriteLine(Row(results[^1]));
-                var py = o.SkipPython ? Skipped(o, size, "--no-python") : MeasurePyTorch(o, config);
-                results.Add(py);
-                Console.WriteLine(Row(py));
+                foreach (var (student, config) in o.Students)
+                {
+                    bool isTinyVit = StudentRegistry.Create(student, config) is var probe && probe is TinyVit;
+                    probe.Dispose();
+                    foreach (int batch in o.Batches)
+                    {
+                        int steps = o.Steps(batch);
+                        var edge = o.Optimizers.Select(opt => (Name: $"edge/{opt}", Side: new EdgeTrainingStep(student, config, batch, opt, device, o.Precision))).ToList();
+                        bool withPy = py is not null && isTinyVit;
+                        if (withPy)
+                        {
+                            var built = py!.Build(config, batch, threads, o.Device, TrainingPrecisions.Name(o.Precision));
+                            if (built["skipped"] is { } skipped) { why = skipped.GetValue<string>(); withPy = false; py.Dispose(); py = null; }
+                            else
+                            {
+                                versions += $", {built["versions"]} ({built["threads"]} threads)";
+                                Console.WriteLine($"{student}: Edge {edge[0].Side.Parameters:N0} parameters, PyTorch {built["parameters"]}");
+                            }
+                        }
+                        else if (!isTinyVit) why = $"{student} is not a TinyViT; the PyTorch side builds TinyViTs only";
+                        try
+                        {
+                            for (int r = 0; r < o.Rounds; r++)
+                            {
+                                foreach (var (name, side) in edge)
+                                    rounds.Add(Print(Round(name, student, batch, threads, r, steps, side.Round(steps, o.Warmup))));
+                                if (withPy) rounds.Add(Print(Round("pytorch", student, batch, threads, r, steps, py!.Round(steps, o.Warmup))));
+                            }
+                        }
+                        finally
+                        {
+                            foreach (var (_, side) in edge) side.Dispose();
+                        }
+                    }
+                }
             }
+            finally
+            {
+                py?.Dispose();
+            }
+            if (why is not null) Console.WriteLine($"PyTorch not measured for some series: {why}");
+            var summaries = Summarize(rounds);
+            string endLoad = Load();
             Console.WriteLine();
-            foreach (var g in results.GroupBy(r => r.Size))
-            {
-                var edge = g.First(r => r.Framework == "edge");
-                var torchRun = g.First(r => r.Framework == "pytorch");
-                Console.WriteLine(torchRun.ImagesPerSecond > 0
-                    ? string.Create(CultureInfo.InvariantCulture, $"{g.Key}x{g.Key} {edge.Precision}: Edge / PyTorch = {edge.ImagesPerSecond / torchRun.ImagesPerSecond:F2}x")
-                    : $"{g.Key}x{g.Key} {edge.Precision}: PyTorch not measured ({torchRun.Note})");
-            }
-            if (o.Json is not null) JsonFiles.Write(o.Json, results);
+            Console.WriteLine($"| student | batch | threads | framework | rounds | median img/s | min–max | Edge / PyTorch (medians) | median of round ratios |");
+            Console.WriteLine($"| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: |");
+            foreach (var s in summaries)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {s.Student} | {s.Batch} | {s.Threads} | {s.Framework} | {s.Rounds} | {s.MedianImagesPerSecond:F1} | {s.MinImagesPerSecond:F1}–{s.MaxImagesPerSecond:F1} | {(s.RatioToPyTorch is { } q ? $"{q:F2}x" : "")} | {(s.MedianRoundRatio is { } m ? $"{m:F2}x" : "")} |"));
+            Console.WriteLine($"load at the start {startLoad}, at the end {endLoad}");
+            if (o.Json is not null) JsonFiles.Write(o.Json, new Report($"{Environment.ProcessorCount} cores, {o.Device}", startLoad, endLoad, versions, rounds, summaries));
             return 0;
         }
         catch (EdgeException e)
@@ -99,88 +101,42 @@ public static class Program
         }
     }
 
-    public static TinyVitConfig Config(int size) => size == 32
-        ? TinyVitPresets.TinyVit5M32
-        : TinyVitPresets.TinyVit5M with { ImageSize = size, InChannels = 1, NumClasses = 10 };
-
-    private static Measurement MeasureEdge(BenchOptions o, TinyVitConfig config, torch.Device device)
+    private static Round Print(Round r)
     {
-        using var scope = NewDisposeScope();
-        torch.random.manual_seed(0);
-        var model = new TinyVit(config);
-        model.to(device);
-        model.train();
-        using var mp = new MixedPrecision(o.Precision, model, []);
-        var parameters = model.named_parameters().Select(p => mp.OptimizerParameter(p.name, p.parameter)).ToArray();
-        using var optimizer = torch.optim.AdamW(parameters, lr: 1e-3, weight_decay: 0.05);
-        int pool = 4;
-        var images = randn([pool * o.Batch, config.InChannels, config.ImageSize, config.ImageSize], device: device);
-        var labels = randint(0, config.NumClasses, [pool * o.Batch], device: device);
-        var teacher = randn([pool * o.Batch, config.NumClasses], device: device) * 3;
-        using var meter = new LossMeter(device, int.MaxValue);
-        var clock = new Stopwatch();
-        double loss = double.NaN;
-        for (int step = 0; step < o.Warmup + o.Steps; step++)
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  round {r.Index + 1} {r.Framework,-16} {r.Student} batch {r.Batch,4}: {r.ImagesPerSecond,9:F1} img/s ({r.Steps} steps, {r.Seconds:F2} s, loss {r.Loss:F3})"));
+        return r;
+    }
+
+
+    private static Round Round(string framework, string student, int batch, int threads, int index, int steps, (double Ips, double Seconds, double Loss) m) =>
+        new(framework, student, batch, threads, index, steps, m.Ips, m.Seconds, m.Loss);
+
+    public static IReadOnlyList<Summary> Summarize(IReadOnlyList<Round> rounds)
+    {
+        var result = new List<Summary>();
+        foreach (var g in rounds.GroupBy(r => (r.Student, r.Batch, r.Threads)))
         {
-            if (step == o.Warmup) { loss = Sync(meter, device); clock.Start(); }
-            using var stepScope = NewDisposeScope();
-            long start = step % pool * o.Batch;
-            var x = images.narrow(0, start, o.Batch);
-            optimizer.zero_grad();
-            var logits = model.call(x);
-            const double T = 4.0;
-            var kd = nn.functional.kl_div(nn.functional.log_softmax(logits / T, 1), nn.functional.log_softmax(teacher.narrow(0, start, o.Batch) / T, 1),
-                reduction: nn.Reduction.Sum, log_target: true) * (T * T / o.Batch); // batchmean: TorchSharp has Sum only
-            var total = kd + 0.5 * nn.functional.cross_entropy(logits, labels.narrow(0, start, o.Batch));
-            if (mp.Step(total, optimizer, clipNorm: 5.0)) meter.Add(total, o.Batch);
+            var torchRounds = g.Where(r => r.Framework == "pytorch").ToDictionary(r => r.Index);
+            double? torchMedian = torchRounds.Count > 0 ? Median(torchRounds.Values.Select(r => r.ImagesPerSecond)) : null;
+            foreach (var f in g.GroupBy(r => r.Framework))
+            {
+                var ips = f.Select(r => r.ImagesPerSecond).ToArray();
+                bool isEdge = f.Key != "pytorch";
+                double? ratio = isEdge && torchMedian is { } tm ? Median(ips) / tm : null;
+                var paired = f.Where(r => torchRounds.ContainsKey(r.Index)).Select(r => r.ImagesPerSecond / torchRounds[r.Index].ImagesPerSecond).ToArray();
+                double? roundRatio = isEdge && paired.Length > 0 ? Median(paired) : null;
+                result.Add(new Summary(g.Key.Student, g.Key.Batch, g.Key.Threads, f.Key, ips.Length, Median(ips), ips.Min(), ips.Max(), ratio, roundRatio));
+            }
         }
-        loss = Sync(meter, device);
-        clock.Stop();
-        return new Measurement("edge", config.ImageSize, TrainingPrecisions.Name(o.Precision), device.ToString(), o.Batch, o.Steps,
-            o.Steps * o.Batch / clock.Elapsed.TotalSeconds, loss, null);
+        return result;
     }
 
-    /// <summary>Reading the loss waits for the device, so the clock starts and stops on finished work.</summary>
-    private static double Sync(LossMeter meter, torch.Device device)
+    public static double Median(IEnumerable<double> values)
     {
-        if (device.type == DeviceType.CUDA) torch.cuda.synchronize(device);
-        return meter.Read(0, 0, 0);
+        var v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
 
-    private static Measurement MeasurePyTorch(BenchOptions o, TinyVitConfig c)
-    {
-        string script = Path.Combine(AppContext.BaseDirectory, "train_speed.py");
-        var start = new ProcessStartInfo(o.Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { script, "--device", o.Device, "--precision", TrainingPrecisions.Name(o.Precision),
-                     "--size", c.ImageSize.ToString(CultureInfo.InvariantCulture), "--batch", o.Batch.ToString(CultureInfo.InvariantCulture),
-                     "--steps", o.Steps.ToString(CultureInfo.InvariantCulture), "--warmup", o.Warmup.ToString(CultureInfo.InvariantCulture),
-                     "--dims", string.Join(",", c.EmbedDims), "--depths", string.Join(",", c.Depths), "--heads", string.Join(",", c.NumHeads),
-                     "--windows", string.Join(",", c.WindowSizes), "--in-chans", c.InChannels.ToString(CultureInfo.InvariantCulture),
-                     "--classes", c.NumClasses.ToString(CultureInfo.InvariantCulture) })
-            start.ArgumentList.Add(a);
-        Process? p;
-        try { p = Process.Start(start); }
-        catch (System.ComponentModel.Win32Exception e) { return Skipped(o, c.ImageSize, $"{o.Python} not runnable: {e.Message}"); }
-        if (p is null) return Skipped(o, c.ImageSize, $"{o.Python} did not start");
-        using (p)
-        {
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            p.WaitForExit();
-            var line = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.StartsWith('{'));
-            if (line is null) return Skipped(o, c.ImageSize, $"train_speed.py printed no result (exit {p.ExitCode}): {stderr.Result.Trim().Split('\n').LastOrDefault()}");
-            using var doc = JsonDocument.Parse(line);
-            var r = doc.RootElement;
-            if (r.TryGetProperty("skipped", out var why)) return Skipped(o, c.ImageSize, why.GetString());
-            return new Measurement("pytorch", c.ImageSize, TrainingPrecisions.Name(o.Precision), o.Device, o.Batch, o.Steps,
-                r.GetProperty("images_per_second").GetDouble(), r.GetProperty("final_loss").GetDouble(), r.GetProperty("versions").GetString());
-        }
-    }
-
-    private static Measurement Skipped(BenchOptions o, int size, string? why) =>
-        new("pytorch", size, TrainingPrecisions.Name(o.Precision), o.Device, o.Batch, 0, 0, double.NaN, why);
-
-    private static string Row(Measurement m) => m.ImagesPerSecond > 0
-        ? string.Create(CultureInfo.InvariantCulture, $"{m.Framework,-8} {m.Size,3}x{m.Size,-3} {m.Precision,-4} {m.Device,-7} batch {m.Batch,4}: {m.ImagesPerSecond,9:F1} img/s  (loss {m.FinalLoss:F3}){(m.Note is null ? "" : "  " + m.Note)}")
-        : $"{m.Framework,-8} {m.Size,3}x{m.Size,-3} {m.Precision,-4} {m.Device,-7}: skipped — {m.Note}";
+    private static string Load() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 }

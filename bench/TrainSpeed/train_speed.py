@@ -1,98 +1,284 @@
-#!/usr/bin/env python3
-"""PyTorch eager side of bench/TrainSpeed: trains timm's TinyViT with the dims/depths/heads/windows Edge uses, on
-synthetic data resident on the device, with the same objective (KD against fixed teacher logits, T=4, + 0.5*CE),
-AdamW(lr 1e-3, wd 0.05), gradient clipping at 5, and the same precision (bf16/fp16 through autocast, fp16 with
-GradScaler). Prints one JSON line; when torch or timm cannot be imported it prints {"skipped": reason} and exits 0,
-so the .NET harness reports Edge alone with that note."""
-import argparse
-import inspect
+#!/usr/bin/python3
+"""PyTorch eager side of bench/TrainSpeed.
+
+A TinyViT written layer for layer like Edge's (src/Distill/Models/TinyVit.cs and Models/Layers/*.cs: the same modules,
+shapes and ops in the same order; timm's initialisation is not reproduced), trained with the objective and step of
+Edge's trainer: KD (T = 4) against fixed teacher logits + 0.5 * CE, AdamW (lr 2e-3, weight decay 0.05 on weights of
+rank >= 2 except attention biases, none on norms/biases), gradient clipping at global norm 5, the learning rate set
+on every group each step. Synthetic inputs resident in memory, as on the Edge side.
+
+Attention: torch 1.13 has no scaled_dot_product_attention, so softmax(q k^T * scale + bias) v is written out, as timm
+does on torch < 2.0; Edge calls libtorch 2.10's SDPA with the bias as an additive mask (the same function).
+
+Protocol (the .NET harness runs one process and interleaves its rounds with Edge's): one JSON command per stdin line,
+one JSON reply per stdout line.
+  {"cmd": "build", "config": {...TinyVitConfig...}, "threads": 2, "seed": 0, "pool": 4, "batch": 128}
+  {"cmd": "run", "steps": 20, "warmup": 2}   -> {"images_per_second": ..., "seconds": ..., "loss": ...}
+  {"cmd": "quit"}
+Without torch it replies {"skipped": reason} to every command.
+"""
 import json
+import math
 import sys
 import time
 
+try:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    IMPORT_ERROR = None
+except Exception as e:  # noqa: BLE001 - any import failure means "no PyTorch here"
+    IMPORT_ERROR = f"PyTorch is not importable by {sys.executable} ({type(e).__name__}: {e})"
 
-def ints(text):
-    return [int(v) for v in text.split(",")]
+
+if IMPORT_ERROR is None:
+    class Conv2dBN(nn.Module):
+        def __init__(self, cin, cout, k=1, stride=1, pad=0, groups=1, bn_weight=1.0):
+            super().__init__()
+            self.conv = nn.Conv2d(cin, cout, k, stride, pad, groups=groups, bias=False)
+            self.bn = nn.BatchNorm2d(cout)
+            nn.init.constant_(self.bn.weight, bn_weight)
+            nn.init.zeros_(self.bn.bias)
+
+        def forward(self, x):
+            return self.bn(self.conv(x))
+
+    class PatchEmbed(nn.Module):
+        def __init__(self, cin, dim, stride):
+            super().__init__()
+            self.conv1 = Conv2dBN(cin, dim // 2, 3, 2, 1)
+            self.act = nn.GELU()
+            self.conv2 = Conv2dBN(dim // 2, dim, 3, stride // 2, 1)
+
+        def forward(self, x):
+            return self.conv2(self.act(self.conv1(x)))
+
+    class MBConv(nn.Module):
+        def __init__(self, c, expand):
+            super().__init__()
+            hidden = int(c * expand)
+            self.conv1 = Conv2dBN(c, hidden, 1)
+            self.act1 = nn.GELU()
+            self.conv2 = Conv2dBN(hidden, hidden, 3, 1, 1, groups=hidden)
+            self.act2 = nn.GELU()
+            self.conv3 = Conv2dBN(hidden, c, 1, bn_weight=0.0)
+            self.act3 = nn.GELU()
+
+        def forward(self, x):
+            h = self.act1(self.conv1(x))
+            h = self.act2(self.conv2(h))
+            h = self.conv3(h)  # drop path 0: identity
+            return self.act3(h + x)
+
+    class ConvLayer(nn.Module):
+        def __init__(self, dim, depth, expand):
+            super().__init__()
+            self.blocks = nn.Sequential(*[MBConv(dim, expand) for _ in range(depth)])
+
+        def forward(self, x):
+            return self.blocks(x)
+
+    class PatchMerging(nn.Module):
+        def __init__(self, dim, out):
+            super().__init__()
+            self.conv1 = Conv2dBN(dim, out, 1)
+            self.act = nn.GELU()
+            self.conv2 = Conv2dBN(out, out, 3, 2, 1, groups=out)
+            self.conv3 = Conv2dBN(out, out, 1)
+
+        def forward(self, x):
+            h = self.act(self.conv1(x))
+            h = self.act(self.conv2(h))
+            return self.conv3(h)
+
+    def bias_index(ws):
+        points = [(y, x) for y in range(ws) for x in range(ws)]
+        offsets, idxs = {}, []
+        for p1 in points:
+            for p2 in points:
+                off = (abs(p1[0] - p2[0]), abs(p1[1] - p2[1]))
+                if off not in offsets:
+                    offsets[off] = len(offsets)
+                idxs.append(offsets[off])
+        return len(offsets), torch.tensor(idxs, dtype=torch.long).view(ws * ws, ws * ws)
+
+    class Attention(nn.Module):
+        def __init__(self, dim, key_dim, heads, ws):
+            super().__init__()
+            self.heads, self.key_dim, self.scale = heads, key_dim, key_dim ** -0.5
+            self.norm = nn.LayerNorm(dim)
+            self.qkv = nn.Linear(dim, 3 * key_dim * heads)
+            self.proj = nn.Linear(key_dim * heads, dim)
+            count, idx = bias_index(ws)
+            self.attention_biases = nn.Parameter(torch.zeros(heads, count))
+            self.register_buffer("attention_bias_idxs", idx, persistent=False)
+
+        def forward(self, x):
+            b, n, _ = x.shape
+            h = self.qkv(self.norm(x))
+            q, k, v = h.view(b, n, self.heads, 3 * self.key_dim).split([self.key_dim] * 3, dim=3)
+            q, k, v = q.permute(0, 2, 1, 3), k.permute(0, 2, 1, 3), v.permute(0, 2, 1, 3)
+            bias = self.attention_biases[:, self.attention_bias_idxs]  # [heads, n, n]
+            attn = (q @ k.transpose(-2, -1)) * self.scale + bias
+            o = attn.softmax(-1) @ v
+            return self.proj(o.transpose(1, 2).reshape(b, n, self.heads * self.key_dim))
+
+    class Mlp(nn.Module):
+        def __init__(self, dim, hidden):
+            super().__init__()
+            self.norm = nn.LayerNorm(dim)
+            self.fc1 = nn.Linear(dim, hidden)
+            self.act = nn.GELU()
+            self.fc2 = nn.Linear(hidden, dim)
+
+        def forward(self, x):
+            return self.fc2(self.act(self.fc1(self.norm(x))))
+
+    class TinyVitBlock(nn.Module):
+        def __init__(self, dim, heads, ws, mlp_ratio, local_conv):
+            super().__init__()
+            self.ws = ws
+            self.attn = Attention(dim, dim // heads, heads, ws)
+            self.local_conv = Conv2dBN(dim, dim, local_conv, 1, local_conv // 2, groups=dim)
+            self.mlp = Mlp(dim, int(dim * mlp_ratio))
+
+        def forward(self, x):  # NHWC
+            b, h, w, c = x.shape
+            ws, l = self.ws, h * w
+            if h == ws and w == ws:
+                a = self.attn(x.reshape(b, l, c)).view(b, h, w, c)
+            else:
+                pad_b, pad_r = (ws - h % ws) % ws, (ws - w % ws) % ws
+                xp = F.pad(x, (0, 0, 0, pad_r, 0, pad_b)) if pad_b or pad_r else x
+                ph, pw = h + pad_b, w + pad_r
+                nh, nw = ph // ws, pw // ws
+                win = xp.reshape(b, nh, ws, nw, ws, c).transpose(2, 3).reshape(b * nh * nw, ws * ws, c)
+                a = self.attn(win).view(b, nh, nw, ws, ws, c).transpose(2, 3).reshape(b, ph, pw, c)
+                if pad_b or pad_r:
+                    a = a[:, :h, :w, :]
+            x = x + a
+            conv = self.local_conv(x.permute(0, 3, 1, 2))
+            t = conv.reshape(b, c, l).transpose(1, 2)
+            t = t + self.mlp(t)
+            return t.reshape(b, h, w, c)
+
+    class TinyVitStage(nn.Module):
+        def __init__(self, cin, cout, depth, heads, ws, mlp_ratio, local_conv):
+            super().__init__()
+            self.downsample = PatchMerging(cin, cout)
+            self.blocks = nn.Sequential(*[TinyVitBlock(cout, heads, ws, mlp_ratio, local_conv) for _ in range(depth)])
+
+        def forward(self, x):
+            return self.blocks(self.downsample(x).permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+    class ClassifierHead(nn.Module):
+        def __init__(self, dim, classes):
+            super().__init__()
+            self.norm = nn.LayerNorm(dim, eps=1e-5)
+            self.fc = nn.Linear(dim, classes)
+
+        def forward(self, x):
+            return self.fc(self.norm(x.mean((2, 3))))
+
+    class TinyVit(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            dims, depths = c["embedDims"], c["depths"]
+            self.patch_embed = PatchEmbed(c["inChannels"], dims[0], c["stemStride"])
+            stages = [ConvLayer(dims[0], depths[0], c["mbconvExpandRatio"])]
+            for s in range(1, len(depths)):
+                stages.append(TinyVitStage(dims[s - 1], dims[s], depths[s], c["numHeads"][s], c["windowSizes"][s],
+                                           c["mlpRatio"], c["localConvSize"]))
+            self.stages = nn.Sequential(*stages)
+            self.head = ClassifierHead(dims[-1], c["numClasses"])
+
+        def forward(self, x):
+            return self.head(self.stages(self.patch_embed(x)))
+
+
+class Trainer:
+    """The model, its optimizer and a pool of synthetic batches, built once; run() times steps."""
+
+    def __init__(self, cmd):
+        torch.set_num_threads(int(cmd.get("threads", 1)))
+        torch.manual_seed(int(cmd.get("seed", 0)))
+        c = cmd["config"]
+        self.batch, pool = int(cmd["batch"]), int(cmd.get("pool", 4))
+        self.device = torch.device(cmd.get("device", "cpu"))
+        self.dtype = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[cmd.get("precision", "fp32")]
+        self.scaler = torch.cuda.amp.GradScaler(enabled=self.dtype == torch.float16)
+        self.model = TinyVit(c).to(self.device).train()
+        decay = [p for n, p in self.model.named_parameters() if p.dim() >= 2 and "attention_biases" not in n]
+        no_decay = [p for n, p in self.model.named_parameters() if not (p.dim() >= 2 and "attention_biases" not in n)]
+        self.lr = float(cmd.get("lr", 2e-3))
+        self.opt = torch.optim.AdamW([{"params": decay, "weight_decay": float(cmd.get("weight_decay", 0.05))},
+                                      {"params": no_decay, "weight_decay": 0.0}], lr=self.lr)
+        self.params = list(self.model.parameters())
+        n = pool * self.batch
+        size, classes = c["imageSize"], c["numClasses"]
+        self.images = torch.randn(n, c["inChannels"], size, size, device=self.device)
+        self.labels = torch.randint(0, classes, (n,), device=self.device)
+        self.teacher = torch.randn(n, classes, device=self.device) * 3
+        self.pool, self.step_no = pool, 0
+        self.parameters = sum(p.numel() for p in self.params)
+
+    def step(self, loss_sum):
+        s = self.step_no % self.pool * self.batch
+        self.step_no += 1
+        x, y, t = self.images[s:s + self.batch], self.labels[s:s + self.batch], self.teacher[s:s + self.batch]
+        for g in self.opt.param_groups:
+            g["lr"] = self.lr * 0.5 * (1 + math.cos(math.pi * (self.step_no % 1000) / 1000))
+        self.opt.zero_grad(set_to_none=False)
+        with torch.autocast(self.device.type, dtype=self.dtype or torch.bfloat16, enabled=self.dtype is not None):
+            logits = self.model(x)
+        logits = logits.float()
+        T = 4.0
+        kd = F.kl_div(F.log_softmax(logits / T, 1), F.log_softmax(t / T, 1), reduction="batchmean", log_target=True) * T * T
+        loss = 1.0 * kd + 0.5 * F.cross_entropy(logits, y)
+        if self.dtype == torch.float16:
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.opt)
+            torch.nn.utils.clip_grad_norm_(self.params, 5.0)
+            self.scaler.step(self.opt)
+            self.scaler.update()
+        else:
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.params, 5.0)
+            self.opt.step()
+        loss_sum += loss.detach()
+
+    def run(self, steps, warmup):
+        loss_sum = torch.zeros((), dtype=torch.float64, device=self.device)
+        for _ in range(warmup):
+            self.step(loss_sum)
+        float(loss_sum)  # waits for the device, like Edge's read of its loss sum
+        loss_sum.zero_()
+        start = time.perf_counter()
+        for _ in range(steps):
+            self.step(loss_sum)
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        seconds = time.perf_counter() - start
+        loss = float(loss_sum) / steps
+        return {"images_per_second": steps * self.batch / seconds, "seconds": seconds, "loss": loss}
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--device", default="cpu")
-    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
-    ap.add_argument("--size", type=int, default=32)
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--steps", type=int, default=50)
-    ap.add_argument("--warmup", type=int, default=5)
-    ap.add_argument("--dims", type=ints, default=[64, 128, 160, 320])
-    ap.add_argument("--depths", type=ints, default=[2, 2, 6, 2])
-    ap.add_argument("--heads", type=ints, default=[2, 4, 5, 10])
-    ap.add_argument("--windows", type=ints, default=[8, 4, 2, 1])
-    ap.add_argument("--in-chans", type=int, default=1)
-    ap.add_argument("--classes", type=int, default=10)
-    a = ap.parse_args()
-
-    try:
-        import torch
-        import torch.nn.functional as F
-    except Exception as e:  # noqa: BLE001 - any import failure means "no PyTorch here"
-        print(json.dumps({"skipped": f"PyTorch is not importable by {sys.executable} ({type(e).__name__}: {e}); pip install torch timm to compare"}))
-        return 0
-    try:
-        from timm.models.tiny_vit import TinyVit
-    except Exception as e:  # noqa: BLE001
-        print(json.dumps({"skipped": f"timm is not importable by {sys.executable} ({type(e).__name__}: {e}); pip install timm to compare"}))
-        return 0
-
-    device = torch.device(a.device)
-    torch.manual_seed(0)
-    kwargs = dict(in_chans=a.in_chans, num_classes=a.classes, embed_dims=a.dims, depths=a.depths, num_heads=a.heads,
-                  window_sizes=a.windows, drop_path_rate=0.0)
-    if "img_size" in inspect.signature(TinyVit.__init__).parameters:  # older timm sizes attention biases from it
-        kwargs["img_size"] = a.size
-    model = TinyVit(**kwargs).to(device).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
-    dtype = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[a.precision]
-    scaler = torch.amp.GradScaler(device.type, enabled=a.precision == "fp16")
-
-    pool = 4
-    images = torch.randn(pool * a.batch, a.in_chans, a.size, a.size, device=device)
-    labels = torch.randint(0, a.classes, (pool * a.batch,), device=device)
-    teacher = torch.randn(pool * a.batch, a.classes, device=device) * 3
-    loss_sum = torch.zeros((), device=device, dtype=torch.float64)
-    T = 4.0
-
-    def sync():
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-
-    start = None
-    for step in range(a.warmup + a.steps):
-        if step == a.warmup:
-            sync()
-            loss_sum.zero_()
-            start = time.perf_counter()
-        s = step % pool * a.batch
-        x, y, t = images[s:s + a.batch], labels[s:s + a.batch], teacher[s:s + a.batch]
-        opt.zero_grad(set_to_none=True)
-        with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
-            logits = model(x)
-        logits = logits.float()
-        kd = F.kl_div(F.log_softmax(logits / T, 1), F.log_softmax(t / T, 1), reduction="batchmean", log_target=True) * T * T
-        loss = kd + 0.5 * F.cross_entropy(logits, y)
-        scaler.scale(loss).backward()
-        scaler.unscale_(opt)
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        scaler.step(opt)
-        scaler.update()
-        loss_sum += loss.detach()
-    sync()
-    elapsed = time.perf_counter() - start
-    import timm
-    print(json.dumps({
-        "images_per_second": a.steps * a.batch / elapsed,
-        "final_loss": float(loss_sum) / a.steps,
-        "versions": f"torch {torch.__version__}, timm {timm.__version__}",
-    }))
+    trainer = None
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        if cmd["cmd"] == "quit":
+            break
+        if IMPORT_ERROR is not None:
+            reply = {"skipped": IMPORT_ERROR}
+        elif cmd["cmd"] == "build":
+            trainer = Trainer(cmd)
+            reply = {"parameters": trainer.parameters, "threads": torch.get_num_threads(), "versions": f"torch {torch.__version__}"}
+        elif cmd["cmd"] == "run":
+            reply = trainer.run(int(cmd["steps"]), int(cmd.get("warmup", 0)))
+        else:
+            reply = {"error": f"unknown command {cmd['cmd']}"}
+        print(json.dumps(reply), flush=True)
     return 0
 
 

@@ -1,3 +1,4 @@
+using Edge.Core.Charts;
 using ScottPlot;
 
 namespace Edge.Core.Gate;
@@ -5,33 +6,9 @@ namespace Edge.Core.Gate;
 /// <summary>The report's PNG figures (ScottPlot): confusion matrix, reliability diagram, per-class accuracy.</summary>
 public static class GatePlots
 {
-    private static readonly IPalette Palette = new ScottPlot.Palettes.Category10();
-    private static readonly Lazy<string?> FontName = new(RegisterFont);
+    private static readonly IPalette Palette = ChartStyle.Palette;
 
-    private static Plot NewPlot()
-    {
-        var plot = new Plot();
-        if (FontName.Value is { } name) plot.Font.Set(name);
-        return plot;
-    }
-
-    /// <summary>
-    /// SkiaSharp's dependency-free native build has no fontconfig, so family names do not resolve and text would not
-    /// render: register a sans-serif TrueType file from the system's font folders by path (DejaVu Sans when present).
-    /// </summary>
-    private static string? RegisterFont()
-    {
-        string[] roots = ["/usr/share/fonts", "/usr/local/share/fonts", "/Library/Fonts", "/System/Library/Fonts", @"C:\Windows\Fonts"];
-        string[] preferred = ["DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf", "arial.ttf", "NotoSans-Regular.ttf"];
-        var files = roots.Where(Directory.Exists)
-            .SelectMany(r => Directory.EnumerateFiles(r, "*.ttf", SearchOption.AllDirectories)).ToArray();
-        string? file = preferred.Select(p => files.FirstOrDefault(f => Path.GetFileName(f) == p)).FirstOrDefault(f => f is not null)
-                       ?? files.FirstOrDefault(f => Path.GetFileName(f).Contains("Sans", StringComparison.OrdinalIgnoreCase));
-        if (file is null) return null;
-        const string name = "Edge Report Sans";
-        Fonts.AddFontFile(name, file);
-        return name;
-    }
+    private static Plot NewPlot() => ChartStyle.NewPlot();
 
     /// <summary>Row-normalised confusion matrix (true class down, predicted across) with counts in the cells.</summary>
     public static byte[] Confusion(ModelReport model, IReadOnlyList<string> classes)

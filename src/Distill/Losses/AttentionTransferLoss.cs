@@ -3,9 +3,11 @@ using static TorchSharp.torch;
 namespace Edge.Distill.Losses;
 
 /// <summary>
-/// Attention transfer (Zagoruyko &amp; Komodakis, 2017): each feature map becomes a spatial attention map (mean of
-/// squared activations over channels, flattened, L2-normalised); the loss is the mean squared difference of the
-/// student's and teacher's maps (the student's resized to the teacher's grid).
+/// Attention transfer (Zagoruyko &amp; Komodakis, 2017; mdistiller's AT with p = 2): each feature map becomes a
+/// spatial attention map (mean of squared activations over channels, flattened, L2-normalised per sample); the loss
+/// is the mean squared difference of the student's and teacher's maps, the larger map first average-pooled to the
+/// smaller one's grid. On attention probabilities [N, heads, L, L] (a <c>:attn</c> feature) the heads play the
+/// channels, so the map is the mean squared attention each query gives each key.
 /// </summary>
 public sealed class AttentionTransferLoss(IReadOnlyList<FeaturePair> pairs) : FeaturePairLoss(pairs)
 {
@@ -15,7 +17,8 @@ public sealed class AttentionTransferLoss(IReadOnlyList<FeaturePair> pairs) : Fe
     {
         FeatureMaps.RequireRank4(s, Name, pair.Student);
         FeatureMaps.RequireRank4(f, Name, pair.Teacher);
-        return (Map(FeatureMaps.Resize(s, f.shape[2], f.shape[3])) - Map(f)).pow(2).mean();
+        var (ps, pf) = FeatureMaps.OnSmallerGrid(s, f);
+        return (Map(ps) - Map(pf)).pow(2).mean();
     }
 
     public static Tensor Map(Tensor f) => nn.functional.normalize(f.pow(2).mean([1]).reshape(f.shape[0], -1), dim: 1);

@@ -23,6 +23,14 @@ internal static class FeatureMaps
             : nn.functional.interpolate(t, [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
     }
 
+    /// <summary>Both maps on the smaller of their two grids, the larger one average-pooled down (mdistiller's attention
+    /// transfer): pooling never invents detail that a map does not have, as upsampling the smaller one would.</summary>
+    public static (Tensor A, Tensor B) OnSmallerGrid(Tensor a, Tensor b)
+    {
+        long h = Math.Min(a.shape[2], b.shape[2]), w = Math.Min(a.shape[3], b.shape[3]);
+        return (Resize(a, h, w), Resize(b, h, w));
+    }
+
     public static void RequireRank4(Tensor t, string loss, string name)
     {
         if (t.dim() != 4)

@@ -6,6 +6,9 @@ public sealed record LossOptions
     /// <summary>Softmax temperature of soft-target losses (kd, dkd); the loss is scaled by T².</summary>
     public double Temperature { get; init; } = 4.0;
 
+    /// <summary>Base temperature of logit-standardised KD (ls-kd) on z-scored logits; the authors use 2 (and weight 9).</summary>
+    public double LsKdTemperature { get; init; } = 2.0;
+
     /// <summary>Label smoothing of the cross-entropy loss.</summary>
     public double LabelSmoothing { get; init; }
 

@@ -14,6 +14,7 @@ public static class LossRegistry
     {
         ["ce"] = new(o => new CrossEntropyLoss(o.LabelSmoothing), "cross-entropy with the labels (label smoothing)"),
         ["kd"] = new(o => new HintonKdLoss(o.Temperature), "Hinton KD: KL of softened distributions × T²"),
+        ["ls-kd"] = new(o => new LogitStandardizedKdLoss(o.LsKdTemperature), "logit-standardised KD (Sun et al. 2024): KD on z-scored logits"),
         ["hard-kd"] = new(_ => new HardLabelKdLoss(), "cross-entropy with the teacher's argmax"),
         ["sparse-kd"] = new(o => new SparseSoftTargetLoss(o.TopK), "TinyViT sparse soft targets (top-k, rest uniform)"),
         ["rcka"] = new(o => new RckaLoss(o.RckaScale, o.RckaInterClass), "RCKA on logits: scale·(1 − CKA)"),

@@ -35,7 +35,7 @@ public static class TinyVitPresets
 
     /// <summary>
     /// Quickstart student, 0.86 M params: the 5M layout at half width and shallower (depths 1,1,2,1).
-    /// Measured training throughput (TinyVitThroughputBench: forward + backward + AdamW, batch 128, 2 cores,
+    /// Measured training throughput (then a test behind EDGE_BENCH; now bench/TrainSpeed: forward + backward + AdamW, batch 128, 2 cores,
     /// GLIBC_TUNABLES=glibc.malloc.hugetlb=1, idle machine): ~1000 img/s (tinyvit-5m-32: ~215 img/s). Tried and
     /// rejected: depths 2,2,4,2 (1.6 M, ~400 img/s) and a stride-2 stem (4x the tokens, ~290 img/s).
     /// </summary>

@@ -361,7 +361,7 @@ public static class DistillTrainer
     private static (AdamW Optimizer, IReadOnlyList<double> Scales) CreateOptimizer(StudentModel model, WeightedLoss objective, DistillOptions o, MixedPrecision precision)
     {
         var groups = LayerDecay.Build(model, objective.Parameters, o.LearningRate, o.WeightDecay, o.LayerDecay, precision.OptimizerParameter);
-        return (torch.optim.AdamW(groups.Groups, lr: o.LearningRate, weight_decay: o.WeightDecay), groups.Scales);
+        return (FusedAdamW.Create(groups.Groups, o.LearningRate, o.WeightDecay, precision.IsMixed), groups.Scales);
     }
 
     /// <summary>Opens the run's teacher: one, or an ensemble of members that may each have their own preprocessing.</summary>

@@ -124,6 +124,6 @@ public class LossTests
         foreach (var name in LossRegistry.Names) Assert.Contains(name, e.Message);
         Assert.Throws<EdgeException>(() => LossWeight.ParseList("kd=abc"));
         Assert.Throws<EdgeException>(() => LossRegistry.Compose([new LossWeight("kd", -1)]));
-        Assert.Equal(10, LossRegistry.Names.Count);
+        Assert.Equal(11, LossRegistry.Names.Count);
     }
 }
