@@ -97,6 +97,9 @@ public static partial class EdgeServer
             builder.Logging.SetMinimumLevel(LogLevel.Information);
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
             builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+            // The health service logs every unhealthy check as an error; "no image classifier is served" (a server of
+            // tensor models) and "still loading" are states, answered NOT_SERVING, not faults.
+            builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
         }
         if (embedded)
             builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();

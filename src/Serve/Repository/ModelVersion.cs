@@ -71,6 +71,7 @@ public sealed class ModelVersion : IAsyncDisposable
             try
             {
                 await model.WarmUpAsync(cancellationToken).ConfigureAwait(false);
+                statistics.Reset();
                 model.Ready = true;
                 return model;
             }

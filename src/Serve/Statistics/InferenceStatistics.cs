@@ -18,6 +18,16 @@ public sealed class InferenceStatistics
 
     public void Succeeded(long ticks) => _success.Add(ticks);
 
+    /// <summary>Forgets everything recorded so far (the warm-up request is not a client's).</summary>
+    public void Reset()
+    {
+        _success = _fail = _queue = _computeInput = _computeInfer = _computeOutput = default;
+        Interlocked.Exchange(ref _inferences, 0);
+        Interlocked.Exchange(ref _executions, 0);
+        Interlocked.Exchange(ref _lastInferenceMs, 0);
+        _batches.Clear();
+    }
+
     public void Failed(long ticks) => _fail.Add(ticks);
 
     /// <summary>One scheduled request (or chunk of one) left the queue and ran in a batch with these phase times.</summary>
