@@ -39,49 +39,22 @@ public sealed class InferenceService(InferenceEngine engine, ServeOptions option
     /// Triton's streaming inference: every request gets one response, in order; a request that fails answers with
     /// its error in <c>error_message</c> and the stream goes on, as Triton's client expects.
     /// </summary>
-    public override async Task ModelStreamInfer(IAsyncStreamReader<ModelInferRequest> requestStream, IServerStreamWriter<ModelStreamInferResponse> responseStream, ServerCallContext context)
-    {
-        var pending = new Queue<(string Id, Task<ModelInferResponse> Task)>();
-        var ct = context.CancellationToken;
-        try
-        {
-            while (await requestStream.MoveNext(ct).ConfigureAwait(false))
-            {
-                var r = requestStream.Current;
-                pending.Enqueue((r.Id, InferOne(r, ct)));
-                while (pending.Count >= StreamWindow || (pending.Count > 0 && pending.Peek().Task.IsCompleted))
-                    await WriteNextAsync(pending, responseStream).ConfigureAwait(false);
-            }
-            while (pending.Count > 0)
-                await WriteNextAsync(pending, responseStream).ConfigureAwait(false);
-        }
-        finally
-        {
-            foreach (var p in pending)
-                _ = p.Task.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
-        }
-    }
+    public override Task ModelStreamInfer(IAsyncStreamReader<ModelInferRequest> requestStream, IServerStreamWriter<ModelStreamInferResponse> responseStream, ServerCallContext context) =>
+        OrderedStream.RunAsync(requestStream, (r, _) => InferOne(r, context.CancellationToken), responseStream.WriteAsync, StreamWindow, context.CancellationToken);
 
-    private async Task<ModelInferResponse> InferOne(ModelInferRequest request, CancellationToken ct)
+    /// <summary>One stream request's answer; a request error becomes the answer's error_message.</summary>
+    private async Task<ModelStreamInferResponse> InferOne(ModelInferRequest request, CancellationToken ct)
     {
         await Task.Yield(); // decode off the reading loop
-        using var result = await engine.InferAsync(GrpcTensors.ReadRequest(request), ct).ConfigureAwait(false);
-        return GrpcTensors.WriteResponse(result, request.Id);
-    }
-
-    private static async Task WriteNextAsync(Queue<(string Id, Task<ModelInferResponse> Task)> pending, IServerStreamWriter<ModelStreamInferResponse> stream)
-    {
-        var (id, task) = pending.Dequeue();
-        ModelStreamInferResponse response;
         try
         {
-            response = new ModelStreamInferResponse { InferResponse = await task.ConfigureAwait(false) };
+            using var result = await engine.InferAsync(GrpcTensors.ReadRequest(request), ct).ConfigureAwait(false);
+            return new ModelStreamInferResponse { InferResponse = GrpcTensors.WriteResponse(result, request.Id) };
         }
         catch (Exception e) when (Interceptors.ErrorMapping.IsRequestError(e))
         {
-            response = new ModelStreamInferResponse { ErrorMessage = Interceptors.ErrorMapping.Map(e).Detail, InferResponse = new ModelInferResponse { Id = id } };
+            return new ModelStreamInferResponse { ErrorMessage = Interceptors.ErrorMapping.Map(e).Detail, InferResponse = new ModelInferResponse { Id = request.Id, ModelName = request.ModelName } };
         }
-        await stream.WriteAsync(response).ConfigureAwait(false);
     }
 
     public override Task<ModelConfigResponse> ModelConfig(ModelConfigRequest request, ServerCallContext context)
