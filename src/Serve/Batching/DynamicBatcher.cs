@@ -67,6 +67,10 @@ public sealed class DynamicBatcher : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         int max = _policy.MaxBatchSize;
         long batch = max > 0 ? inputs[0].Shape[0] : 1;
+        // Larger than the whole queue: no retry can succeed, so it is the request's error, not a busy server.
+        if (batch > _policy.MaxQueueSize)
+            throw ServeException.Invalid($"a batch of {batch} is larger than model {_label} queues ({_policy.MaxQueueSize} samples); send at most {_policy.MaxQueueSize} per request");
+        Reserve((int)batch);
         if (max <= 0 || batch <= max)
             return await Enqueue(inputs, (int)batch, cancellationToken).ConfigureAwait(false);
 
@@ -74,10 +78,20 @@ public sealed class DynamicBatcher : IAsyncDisposable
         var chunks = new List<Task<HostTensor[]>>();
         try
         {
-            for (long start = 0; start < batch; start += max)
+            long queued = 0;
+            try
             {
-                int n = (int)Math.Min(max, batch - start);
-                chunks.Add(Enqueue(TensorBatching.Slice(inputs, start, n), n, cancellationToken));
+                for (long start = 0; start < batch; start += max)
+                {
+                    int n = (int)Math.Min(max, batch - start);
+                    chunks.Add(Enqueue(TensorBatching.Slice(inputs, start, n), n, cancellationToken));
+                    queued += n;
+                }
+            }
+            catch
+            {
+                Interlocked.Add(ref _queuedSamples, -(int)(batch - queued));
+                throw;
             }
             await Task.WhenAll(chunks).ConfigureAwait(false);
             var parts = chunks.Select(c => c.Result).ToArray();
@@ -101,12 +115,23 @@ public sealed class DynamicBatcher : IAsyncDisposable
         }
     }
 
-    private Task<HostTensor[]> Enqueue(IReadOnlyList<HostTensor> inputs, int samples, CancellationToken cancellationToken)
+    /// <summary>Counts a request's samples into the queue, all of them or none (RESOURCE_EXHAUSTED: retry later).</summary>
+    private void Reserve(int samples)
     {
-        if (Interlocked.Add(ref _queuedSamples, samples) > _policy.MaxQueueSize && samples < _policy.MaxQueueSize)
+        if (Interlocked.Add(ref _queuedSamples, samples) > _policy.MaxQueueSize)
         {
             Interlocked.Add(ref _queuedSamples, -samples);
             throw ServeException.Exhausted($"model {_label} has {_policy.MaxQueueSize} samples queued already; retry later");
+        }
+    }
+
+    /// <summary>Queues samples already reserved; a refusal or cancellation gives them back.</summary>
+    private Task<HostTensor[]> Enqueue(IReadOnlyList<HostTensor> inputs, int samples, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            Interlocked.Add(ref _queuedSamples, -samples);
+            return Task.FromCanceled<HostTensor[]>(cancellationToken);
         }
         var item = new BatchItem(inputs, samples, _policy.Merge ? TensorBatching.SampleSignature(inputs) : "", Stopwatch.GetTimestamp(), cancellationToken);
         if (!_queue.Writer.TryWrite(item))

@@ -24,6 +24,7 @@ public sealed class InferenceEngine(ModelRepository repository, ShadowScorer sha
     {
         long start = Stopwatch.GetTimestamp();
         HostTensor[]? inputs = null;
+        long bytes = request.Inputs.Sum(t => t.RawByteSize);
         try
         {
             using var lease = repository.Acquire(request.Model, request.Version);
@@ -53,6 +54,7 @@ public sealed class InferenceEngine(ModelRepository repository, ShadowScorer sha
             if (inputs is not null)
                 foreach (var t in inputs.Except(request.Inputs))
                     t.Dispose();
+            LargeRequestMemory.Answered(bytes);
         }
     }
 
