@@ -285,7 +285,11 @@ public sealed partial class ModelRepository : IAsyncDisposable
                 _failed[key] = (stamp, e.Message);
                 _metrics.ModelEvents.WithLabels(key.Item1, key.Item2.ToString(CultureInfo.InvariantCulture), "failed").Inc();
                 errors.Add($"{key.Item1} version {key.Item2}: {e.Message}");
-                LogLoadFailed(key.Item1, key.Item2, e.Message);
+                // A load request's failure is answered to its client; one found by a scan has nobody else to tell.
+                if (only is null)
+                    LogLoadFailed(key.Item1, key.Item2, e.Message);
+                else
+                    LogRequestedLoadFailed(key.Item1, key.Item2, e.Message);
             }
         }
 
@@ -390,6 +394,9 @@ public sealed partial class ModelRepository : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "could not load {Model} version {Version}: {Reason}")]
     private partial void LogLoadFailed(string model, long version, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "a load request for {Model} version {Version} failed (answered to the client; what was served before still serves): {Reason}")]
+    private partial void LogRequestedLoadFailed(string model, long version, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Model} version {Version}: {Note}")]
     private partial void LogDeviceFallback(string model, long version, string note);
