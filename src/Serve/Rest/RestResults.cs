@@ -9,6 +9,9 @@ namespace Edge.Serve.Rest;
 /// <summary>REST answers: JSON written straight to the response, errors as <c>{"error": "…"}</c> (KServe v2).</summary>
 public static class RestResults
 {
+    /// <summary>UTF-8 text stays as it is (no \u escapes): the answers are JSON APIs, never embedded in HTML.</summary>
+    public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static IResult Json(Action<Utf8JsonWriter> write, int status = StatusCodes.Status200OK) => new JsonWriterResult(write, status);
 
     public static IResult Proto(IMessage message) => Json(w => ProtoJson.Write(w, message));
@@ -32,7 +35,7 @@ public static class RestResults
             http.Response.StatusCode = status;
             http.Response.ContentType = "application/json";
             var buffer = new ArrayBufferWriter<byte>(1024);
-            using (var w = new Utf8JsonWriter(buffer))
+            using (var w = new Utf8JsonWriter(buffer, WriterOptions))
                 write(w);
             http.Response.ContentLength = buffer.WrittenCount;
             await http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted).ConfigureAwait(false);

@@ -208,7 +208,7 @@ public static class RestTensors
     {
         var binary = result.Outputs.Select(o => request.BinaryOutputs.TryGetValue(o.Name, out bool b) ? b : request.BinaryOutputByDefault).ToArray();
         var counting = new CountingWriter(body);
-        using (var w = new Utf8JsonWriter(counting))
+        using (var w = new Utf8JsonWriter(counting, RestResults.WriterOptions))
         {
             w.WriteStartObject();
             w.WriteString("model_name", result.Model);

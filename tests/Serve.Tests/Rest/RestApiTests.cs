@@ -116,6 +116,7 @@ public sealed class RestApiTests(ServerFixture fx)
                 {
                     "FP32" => want[i].GetSingle() == got[i].GetSingle(),
                     "FP64" => want[i].GetDouble() == got[i].GetDouble(),
+                    "BYTES" => want[i].GetString() == got[i].GetString(),
                     _ => want[i].GetRawText() == got[i].GetRawText(),
                 }, $"{type} element {i}: sent {want[i].GetRawText()}, got {got[i].GetRawText()}");
         }
