@@ -58,10 +58,12 @@ run() { # url, script
   fi
 }
 for s in simple_grpc_health_metadata.py simple_grpc_infer_client.py simple_grpc_async_infer_client.py simple_grpc_aio_infer_client.py \
-         simple_grpc_custom_args_client.py simple_grpc_keepalive_client.py grpc_explicit_int_content_client.py simple_grpc_model_control.py; do
+         simple_grpc_custom_args_client.py simple_grpc_keepalive_client.py grpc_explicit_int_content_client.py \
+         grpc_explicit_int8_content_client.py grpc_explicit_byte_content_client.py simple_grpc_string_infer_client.py simple_grpc_model_control.py; do
   run 127.0.0.1:18101 "$s"
 done
-for s in simple_http_health_metadata.py simple_http_infer_client.py simple_http_async_infer_client.py simple_http_aio_infer_client.py; do
+for s in simple_http_health_metadata.py simple_http_infer_client.py simple_http_async_infer_client.py simple_http_aio_infer_client.py \
+         simple_http_string_infer_client.py; do
   run 127.0.0.1:18100 "$s"
 done
 run 127.0.0.1:18200 simple_http_model_control.py
