@@ -67,7 +67,7 @@ public static class RestResults
         if (encoding is null)
         {
             response.ContentLength = body.WrittenCount;
-            await response.Body.WriteAsync(body.WrittenMemory, http.RequestAborted).ConfigureAwait(false);
+            await WriteChunkedAsync(response.Body, body.WrittenMemory, http.RequestAborted).ConfigureAwait(false);
             return;
         }
         response.Headers.ContentEncoding = encoding;
@@ -75,7 +75,20 @@ public static class RestResults
         await using (Stream z = encoding == "gzip" ? new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true) : new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
             await z.WriteAsync(body.WrittenMemory, http.RequestAborted).ConfigureAwait(false);
         response.ContentLength = compressed.Length;
-        compressed.Position = 0;
-        await compressed.CopyToAsync(response.Body, http.RequestAborted).ConfigureAwait(false);
+        await WriteChunkedAsync(response.Body, compressed.GetBuffer().AsMemory(0, (int)compressed.Length), http.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes in 64 KiB pieces, each sent before the next is copied: one large write would be copied whole into the
+    /// server's block pool first, and the pool keeps blocks for minutes after.
+    /// </summary>
+    private static async Task WriteChunkedAsync(Stream body, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        const int Piece = 64 * 1024;
+        for (int at = 0; at < data.Length; at += Piece)
+        {
+            await body.WriteAsync(data.Slice(at, Math.Min(Piece, data.Length - at)), cancellationToken).ConfigureAwait(false);
+            await body.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 }
