@@ -5,6 +5,7 @@ using Edge.Serve.Inference;
 using Edge.Serve.Interceptors;
 using Edge.Serve.Metrics;
 using Edge.Serve.Repository;
+using Edge.Serve.Rest;
 using Edge.Serve.Services;
 using Edge.Serve.Shadow;
 using Microsoft.AspNetCore.Builder;
@@ -18,8 +19,9 @@ using Prometheus;
 namespace Edge.Serve;
 
 /// <summary>
-/// Builds and starts the server: gRPC (KServe v2, Edge's image classifier, health, reflection) on an HTTP/2
-/// cleartext port, and the same calls as v2 REST (JSON transcoding) plus <c>/metrics</c> on an HTTP/1.1 port.
+/// Builds and starts the server: gRPC (KServe v2 with Triton's extensions, Edge's image classifier, health per service,
+/// reflection) on an HTTP/2 cleartext port, and the KServe v2 REST API with Triton's extensions plus <c>/metrics</c> on
+/// an HTTP/1.1 port.
 /// The CLI (<c>edge serve</c>), the standalone executable and the tests all start it through this class.
 /// </summary>
 public static partial class EdgeServer
@@ -59,8 +61,9 @@ public static partial class EdgeServer
             LogStarted(log, server.GrpcAddress, server.HttpAddress, repository.Root,
                 string.Join(", ", repository.ModelNames.Select(n => $"{n} [{string.Join(", ", repository.VersionsOf(n).Select(v => v.Version))}]")),
                 options.Batching.MaxBatchSize, options.Batching.MaxQueueDelay.TotalMilliseconds);
+            LogProviders(log, string.Join(", ", Inference.TensorSession.AvailableProviders), options.Device.ToString().ToLowerInvariant());
             if (options.Device == Edge.Core.Inference.InferenceDevice.Cuda
-                && repository.ModelNames.SelectMany(repository.VersionsOf).Any(v => v.Session.FallbackNote is not null))
+                && repository.All.Any(v => v.Session.FallbackNote is not null))
                 LogCpuFallback(log);
             return server;
         }
@@ -94,6 +97,9 @@ public static partial class EdgeServer
             builder.Logging.SetMinimumLevel(LogLevel.Information);
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
             builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+            // The health service logs every unhealthy check as an error; "no image classifier is served" (a server of
+            // tensor models) and "still loading" are states, answered NOT_SERVING, not faults.
+            builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
         }
         if (embedded)
             builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
@@ -127,6 +133,9 @@ public static partial class EdgeServer
         builder.Services.AddSingleton<ErrorInterceptor>();
         builder.Services.AddSingleton<ApiKeyInterceptor>();
         builder.Services.AddSingleton<ConcurrencyInterceptor>();
+        builder.Services.AddSingleton<ApiKeyCheck>();
+        builder.Services.AddSingleton<InferenceSlots>();
+        builder.Services.AddSingleton<RestFilter>();
         builder.Services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = options.MaxMessageBytes;
@@ -136,18 +145,27 @@ public static partial class EdgeServer
             o.Interceptors.Add<ErrorInterceptor>();
             o.Interceptors.Add<ApiKeyInterceptor>();
             o.Interceptors.Add<ConcurrencyInterceptor>();
-        }).AddJsonTranscoding();
+        });
         builder.Services.AddGrpcReflection();
-        builder.Services.AddGrpcHealthChecks().AddCheck<ModelsReadyHealthCheck>("models");
+        // grpc.health.v1 per service name: "" (the whole server), the v2 inference service, the image classifier;
+        // any other name is NOT_FOUND, as the health protocol asks.
+        builder.Services.AddGrpcHealthChecks(o =>
+            {
+                o.Services.Map("", _ => true);
+                o.Services.Map(HealthNames.Inference, r => r.Name == ModelsReadyHealthCheck.Name);
+                o.Services.Map(HealthNames.Classifier, r => r.Name == ClassifierReadyHealthCheck.Name);
+            })
+            .AddCheck<ModelsReadyHealthCheck>(ModelsReadyHealthCheck.Name)
+            .AddCheck<ClassifierReadyHealthCheck>(ClassifierReadyHealthCheck.Name);
 
         var app = builder.Build();
         var repository = app.Services.GetRequiredService<ModelRepository>();
         app.Lifetime.ApplicationStopping.Register(repository.MarkStopping);
         app.MapGrpcService<InferenceService>();
         app.MapGrpcService<ImageClassifierService>();
-        app.MapGrpcService<RestInferenceService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        RestEndpoints.Map(app, options);
         app.MapMetrics("/metrics", app.Services.GetRequiredService<ServeMetrics>().Registry);
         // Resolved after start, when Kestrel has written the bound ports (port 0 → the chosen one) back.
         return (app, () => grpcListen!.IPEndPoint!, () => httpListen!.IPEndPoint!);
@@ -160,6 +178,9 @@ public static partial class EdgeServer
 
     [LoggerMessage(Level = LogLevel.Information, Message = "serving gRPC on {Grpc} (HTTP/2) and REST + /metrics on {Http} (HTTP/1.1) from {Root}: {Models}; dynamic batching up to {MaxBatch} waiting ≤ {DelayMs} ms")]
     private static partial void LogStarted(ILogger log, string grpc, string http, string root, string models, int maxBatch, double delayMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "ONNX Runtime execution providers in this build: {Providers}; --device {Device}")]
+    private static partial void LogProviders(ILogger log, string providers, string device);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "--device cuda: this ONNX Runtime build has no CUDA provider, so models run on the CPU (build with -p:EdgeOrtGpu=true for CUDA)")]
     private static partial void LogCpuFallback(ILogger log);

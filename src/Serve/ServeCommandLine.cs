@@ -16,6 +16,7 @@ public static class ServeCommandLine
         Edge.Serve --repository PATH [options]
           --repository PATH         model repository (<repo>/<model>/<version>/) or one package folder (required)
           --host ADDRESS            bind address (default 127.0.0.1; 0.0.0.0 in a container)
+          --server-name NAME        name in server metadata (default edge; Triton's examples check for triton)
           --grpc-port N             gRPC, HTTP/2 (default 8001; 0 = free port)
           --http-port N             REST + /metrics, HTTP/1.1 (default 8000; 0 = free port)
           --threads N               ONNX Runtime intra-op threads per model (default 0 = all cores)
@@ -72,6 +73,7 @@ public static class ServeCommandLine
         {
             Repository = values.Remove("repository", out var repo) ? repo : throw new EdgeException($"--repository is required\n{Usage}"),
             Host = Take("host", defaults.Host),
+            ServerName = Take("server-name", defaults.ServerName),
             GrpcPort = Int("grpc-port", defaults.GrpcPort),
             HttpPort = Int("http-port", defaults.HttpPort),
             Threads = Int("threads", 0),

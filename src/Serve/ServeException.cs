@@ -15,4 +15,6 @@ public sealed class ServeException(StatusCode code, string message) : EdgeExcept
     public static ServeException NotFound(string message) => new(StatusCode.NotFound, message);
     public static ServeException Unavailable(string message) => new(StatusCode.Unavailable, message);
     public static ServeException Exhausted(string message) => new(StatusCode.ResourceExhausted, message);
+    public static ServeException Internal(string message) => new(StatusCode.Internal, message);
+    public static ServeException Unimplemented(string message) => new(StatusCode.Unimplemented, message);
 }

@@ -10,6 +10,12 @@ public sealed record ServeOptions
     /// <summary>A model repository (<c>&lt;repo&gt;/&lt;model&gt;/&lt;version&gt;/</c>) or a single model package folder.</summary>
     public required string Repository { get; init; }
 
+    /// <summary>
+    /// The name server metadata answers with. "edge" by default; Triton's own example scripts check for "triton",
+    /// so the run of those examples passes <c>--server-name triton</c> (docs/SERVE.md).
+    /// </summary>
+    public string ServerName { get; init; } = Services.ServerInfo.DefaultName;
+
     /// <summary>Address to bind; loopback by default (a container passes 0.0.0.0).</summary>
     public string Host { get; init; } = "127.0.0.1";
 
@@ -66,6 +72,8 @@ public sealed record ServeOptions
 
     public void Validate()
     {
+        if (string.IsNullOrWhiteSpace(ServerName))
+            throw new Edge.Core.EdgeException("server name must not be empty (--server-name)");
         if (string.IsNullOrWhiteSpace(Repository))
             throw new Edge.Core.EdgeException("serve needs a model repository or package folder (--repository)");
         if (GrpcPort is < 0 or > 65535 || HttpPort is < 0 or > 65535)

@@ -38,6 +38,23 @@ public static class ServeTestKit
         return dir;
     }
 
+    /// <summary>The shipped simple model (models/repository/simple, built by scripts/make_test_models.py).</summary>
+    public static string Simple => Path.Combine(TestPaths.RepoRoot, "models", "repository", "simple", "1", "model.onnx");
+
+    /// <summary>
+    /// Adds the tensor models (no manifest), each version 1: simple, all_types (an identity per datatype with a typed
+    /// contents field), half_types (FP16 and BF16 identities), fp16_add_sub, fixed_double.
+    /// </summary>
+    public static void AddTensorModels(string root)
+    {
+        Directory.CreateDirectory(Path.Combine(root, "simple", "1"));
+        File.CreateSymbolicLink(Path.Combine(root, "simple", "1", "model.onnx"), Simple);
+        TensorModels.WriteIdentities(Path.Combine(root, "all_types", "1", "model.onnx"), TensorModels.TypedTypes);
+        TensorModels.WriteIdentities(Path.Combine(root, "half_types", "1", "model.onnx"), TensorModels.HalfTypes);
+        TensorModels.WriteFp16AddSub(Path.Combine(root, "fp16_add_sub", "1", "model.onnx"));
+        TensorModels.WriteFixedDouble(Path.Combine(root, "fixed_double", "1", "model.onnx"));
+    }
+
     public static ServeOptions Options(string repository) => new()
     {
         Repository = repository,

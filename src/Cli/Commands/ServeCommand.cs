@@ -5,7 +5,7 @@ using Edge.Serve.Repository;
 namespace Edge.Cli.Commands;
 
 /// <summary>
-/// <c>edge serve</c>: serves a model repository (or one package) over gRPC (KServe v2 + image Classify) and v2 REST,
+/// <c>edge serve</c>: serves a model repository (or one package) over gRPC and REST (KServe v2 with Triton's extensions + image Classify),
 /// in this process, until Ctrl+C; then drains in-flight requests. Same server as the standalone Edge.Serve.
 /// </summary>
 public sealed class ServeCommand : ICliCommand
@@ -15,6 +15,7 @@ public sealed class ServeCommand : ICliCommand
         var defaults = new ServeOptions { Repository = "" };
         var repository = new Option<string>("--repository") { Description = "Model repository (<repo>/<model>/<version>/ with model.onnx + manifest.json) or one model package folder", Required = true };
         var host = new Option<string>("--host") { Description = "Bind address (0.0.0.0 to accept other machines)", DefaultValueFactory = _ => defaults.Host };
+        var serverName = new Option<string>("--server-name") { Description = "Name in server metadata (Triton's example scripts check for 'triton')", DefaultValueFactory = _ => defaults.ServerName };
         var grpcPort = new Option<int>("--grpc-port") { Description = "gRPC port, HTTP/2 (0 picks a free port)", DefaultValueFactory = _ => defaults.GrpcPort };
         var httpPort = new Option<int>("--http-port") { Description = "REST (v2 JSON) and /metrics port, HTTP/1.1 (0 picks a free port)", DefaultValueFactory = _ => defaults.HttpPort };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads per model (0 = all cores)" };
@@ -34,9 +35,9 @@ public sealed class ServeCommand : ICliCommand
         var concurrency = new Option<int>("--max-concurrency") { Description = "Inference calls running at once", DefaultValueFactory = _ => defaults.MaxConcurrentRequests };
         var maxMessage = new Option<int>("--max-message-mb") { Description = "Largest request accepted, MB", DefaultValueFactory = _ => defaults.MaxMessageBytes >> 20 };
 
-        var command = new Command("serve", "Serve models over gRPC (KServe v2 + image Classify) and v2 REST with dynamic batching, hot reload and /metrics")
+        var command = new Command("serve", "Serve models over gRPC and REST (KServe v2 with Triton's extensions, + image Classify) with dynamic batching, model control, hot reload and /metrics")
         {
-            repository, host, grpcPort, httpPort, threads, spinning, device, maxBatch, delay, maxQueue, policy, poll, apiKey, shadow, fraction, window, gateEvery, minAgreement, concurrency, maxMessage,
+            repository, host, serverName, grpcPort, httpPort, threads, spinning, device, maxBatch, delay, maxQueue, policy, poll, apiKey, shadow, fraction, window, gateEvery, minAgreement, concurrency, maxMessage,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -44,6 +45,7 @@ public sealed class ServeCommand : ICliCommand
             {
                 Repository = parse.GetValue(repository)!,
                 Host = parse.GetValue(host)!,
+                ServerName = parse.GetValue(serverName)!,
                 GrpcPort = parse.GetValue(grpcPort),
                 HttpPort = parse.GetValue(httpPort),
                 Threads = parse.GetValue(threads),

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Edge.Serve.Interceptors;
 
 /// <summary>
-/// The one place exceptions become gRPC status codes: <see cref="ServeException"/> carries its code; any other
-/// <see cref="EdgeException"/> (undecodable or truncated image, wrong shape) is INVALID_ARGUMENT; a call cancelled
+/// Where exceptions become gRPC status codes (through <see cref="ErrorMapping"/>, which REST shares): <see cref="ServeException"/>
+/// carries its code; any other <see cref="EdgeException"/> (undecodable or truncated image, wrong shape) is INVALID_ARGUMENT; a call cancelled
 /// by its client or deadline is CANCELLED or DEADLINE_EXCEEDED; anything else is INTERNAL and logged, with no
 /// internals in the message. The server keeps serving either way.
 /// </summary>
@@ -22,13 +22,9 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> log) : Ca
         {
             throw;
         }
-        catch (ServeException e)
-        {
-            throw new RpcException(new Status(e.Code, e.Message));
-        }
         catch (EdgeException e)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+            throw new RpcException(ErrorMapping.Map(e));
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {

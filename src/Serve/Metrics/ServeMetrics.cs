@@ -45,6 +45,14 @@ public sealed class ServeMetrics
             new GaugeConfiguration { LabelNames = ["model", "version"] });
         ShadowMeanKl = f.CreateGauge("edge_shadow_mean_kl", "Mean KL(teacher || served model) on the shadow window, in nats.",
             new GaugeConfiguration { LabelNames = ["model", "version"] });
+        var committed = f.CreateGauge("edge_gc_committed_bytes", "Memory the .NET garbage collector has committed (heap in use plus what it keeps for reuse).");
+        var heap = f.CreateGauge("edge_gc_heap_bytes", "The .NET garbage collector's heap size after the last collection.");
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            var info = GC.GetGCMemoryInfo();
+            committed.Set(info.TotalCommittedBytes);
+            heap.Set(info.HeapSizeBytes);
+        });
         ShadowWindowSamples = f.CreateGauge("edge_shadow_window_samples", "Samples in the shadow window at the last gate analysis.",
             new GaugeConfiguration { LabelNames = ["model", "version"] });
     }

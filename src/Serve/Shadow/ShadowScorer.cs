@@ -22,6 +22,7 @@ public sealed partial class ShadowScorer : IAsyncDisposable
     private const int QueueCapacity = 64;
     private readonly OnnxClassifier? _teacher;
     private readonly Preprocessor? _teacherPreprocessor;
+    private readonly OutputKind _teacherKind;
     private readonly double _fraction;
     private readonly ServeMetrics _metrics;
     private readonly ILogger<ShadowScorer> _log;
@@ -42,6 +43,7 @@ public sealed partial class ShadowScorer : IAsyncDisposable
         // The teacher gets its own threads' worth of work only when idle cores exist: one intra-op thread.
         _teacher = new OnnxClassifier(modelPath, new OnnxRunOptions { IntraOpThreads = 1, Device = options.Device, AllowSpinning = options.OrtSpinning });
         _teacherPreprocessor = package is null ? null : new Preprocessor(package.Manifest.Preprocess);
+        _teacherKind = package?.Manifest.Output.Kind ?? OutputKind.Logits;
         _gate = new ShadowGate(options.ShadowWindow, options.ShadowGateEvery, options.ShadowThresholds, metrics, log);
         _worker = Task.Run(RunAsync);
         LogEnabled(modelPath, _fraction);
@@ -53,18 +55,24 @@ public sealed partial class ShadowScorer : IAsyncDisposable
     /// <summary>The gate's checks over the rolling window of shadowed samples; null when shadow mode is off.</summary>
     public ShadowGate? Gate => _gate;
 
-    /// <summary>Maybe queues one served batch for comparison (decided per call by the sampling fraction).</summary>
-    public void Offer(ModelVersion model, float[] studentInput, int samples, float[] studentLogits, RawImage? image)
+    /// <summary>
+    /// Maybe queues one served batch of an image classifier for comparison (decided per call by the sampling
+    /// fraction); the spans are copied only when the batch is chosen.
+    /// </summary>
+    public void Offer(ModelVersion model, ReadOnlySpan<float> studentInput, int samples, ReadOnlySpan<float> studentOutput, RawImage? image)
     {
-        if (_teacher is null || Random.Shared.NextDouble() >= _fraction)
+        if (_teacher is null || model.Classifier is not { } c || Random.Shared.NextDouble() >= _fraction)
             return;
+        var spec = c.Preprocessor.Spec;
         // Same input layout: the student's tensor is the teacher's (a bare teacher ONNX is assumed to share the
         // student's preprocessing). Different preprocessing: only an image request can be re-preprocessed.
-        bool sameInput = _teacherPreprocessor is null ? _teacher.Accepts(model.Preprocessor.Spec.Channels, model.Preprocessor.Spec.Height, model.Preprocessor.Spec.Width)
-            : _teacherPreprocessor.Spec.SameAs(model.Preprocessor.Spec);
+        bool sameInput = _teacherPreprocessor is null ? _teacher.Accepts(spec.Channels, spec.Height, spec.Width)
+            : _teacherPreprocessor.Spec.SameAs(spec);
         if (!sameInput && image is null)
             return;
-        if (!_queue.Writer.TryWrite(new Job(model.Name, model.VersionText, model.Manifest.Labels, model.Preprocessor.Spec, sameInput ? studentInput : null, image, samples, studentLogits)))
+        // The gate's analysis and the agreement read logits-form rows: a probability output becomes log-probabilities.
+        var logits = OutputKinds.ToLogits(c.OutputKind, studentOutput.ToArray());
+        if (!_queue.Writer.TryWrite(new Job(model.Name, model.VersionText, c.Labels, spec, sameInput ? studentInput.ToArray() : null, image, samples, logits)))
             _metrics.ShadowDropped.Inc();
     }
 
@@ -75,7 +83,7 @@ public sealed partial class ShadowScorer : IAsyncDisposable
             try
             {
                 float[] input = job.Input ?? _teacherPreprocessor!.Run(job.Image!);
-                float[] teacherLogits = _teacher!.Run(input, job.Samples);
+                float[] teacherLogits = OutputKinds.ToLogits(_teacherKind, _teacher!.Run(input, job.Samples));
                 int sc = job.StudentLogits.Length / job.Samples, tc = teacherLogits.Length / job.Samples;
                 int agreed = 0;
                 for (int i = 0; i < job.Samples; i++)

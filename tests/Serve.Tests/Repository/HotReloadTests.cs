@@ -91,7 +91,7 @@ public sealed class HotReloadTests
     {
         using var dir = new TempDir();
         var e = await Assert.ThrowsAsync<Edge.Core.EdgeException>(() => ServeTestKit.StartAsync(ServeTestKit.Options(dir.Path)));
-        Assert.Contains("<model>/<version>/manifest.json", e.Message);
+        Assert.Contains("<model>/<version>/model.onnx", e.Message);
     }
 
     private static async Task WaitFor(Func<bool> condition)

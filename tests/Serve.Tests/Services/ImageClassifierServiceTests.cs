@@ -16,7 +16,7 @@ public sealed class ImageClassifierServiceTests(ServerFixture fx)
         foreach (var (png, label, image) in ServeTestKit.FashionImages.Take(24))
         {
             var result = await fx.Client.ClassifyAsync("fmnist", png, topK: 3);
-            var expected = InferenceEngine.TopK(fx.ReferenceLogits(image), Edge.Core.Manifest.OutputKind.Logits, Edge.Core.Data.BuiltInDatasets.FashionMnist.Labels, 3);
+            var expected = Classification.TopK(fx.ReferenceLogits(image), Edge.Core.Manifest.OutputKind.Logits, Edge.Core.Data.BuiltInDatasets.FashionMnist.Labels, 3);
             Assert.Equal(3, result.Top.Count);
             Assert.Equal(expected.Select(e => e.Index), result.Top.Select(t => t.Index));
             Assert.Equal(expected[0].Label, result.Top[0].Label);
@@ -60,7 +60,7 @@ public sealed class ImageClassifierServiceTests(ServerFixture fx)
         await foreach (var r in call.ResponseStream.ReadAllAsync())
         {
             ids.Add(r.Id);
-            Assert.Equal(InferenceEngine.TopK(fx.ReferenceLogits(images[ids.Count - 1].Image), Edge.Core.Manifest.OutputKind.Logits, [], 1)[0].Index, r.Predictions[0].Index);
+            Assert.Equal(Classification.TopK(fx.ReferenceLogits(images[ids.Count - 1].Image), Edge.Core.Manifest.OutputKind.Logits, [], 1)[0].Index, r.Predictions[0].Index);
         }
         Assert.Equal(Enumerable.Range(0, 10).Select(i => $"m{i}"), ids);
 
