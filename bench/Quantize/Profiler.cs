@@ -84,6 +84,6 @@ internal static class GraphDump
         foreach (var t in bytes.Where(t => t.Bytes >= 1024))
             Console.WriteLine($"{t.Bytes,9} {t.Type,-8} {t.Dims,-14} {t.Name}");
         foreach (var t in model.Graph.Initializer.Where(t => t.DataType == (int)Edge.Onnx.Proto.TensorProto.Types.DataType.Int64))
-            Console.WriteLine($"  {t.Name} = [{string.Join(", ", Edge.Export.Quantize.Graph.Tensors.ToInt64s(t))}]");
+            Console.WriteLine($"  {t.Name} = [{string.Join(", ", Edge.Onnx.Graph.Tensors.ToInt64s(t))}]");
     }
 }

@@ -1,7 +1,7 @@
 using Edge.Core.Data;
 using Edge.Core.Preprocessing;
-using Edge.Export.Quantize;
-using Edge.Export.Quantize.Calibration;
+using Edge.Quantize;
+using Edge.Quantize.Calibration;
 
 namespace Edge.Bench.Quantize;
 
@@ -63,8 +63,8 @@ public static class Program
                 // No accuracy filter here (that would need a held-out split; `edge quantize --mode auto` has one):
                 // the table below reports the chosen model's test top-1.
                 var t0 = System.Diagnostics.Stopwatch.StartNew();
-                using var probe = new Edge.Export.Quantize.Speed.OrtSpeedProbe(calibBatches[0], sample, threads: o.Threads);
-                var auto = Edge.Export.Quantize.Speed.AutoQuantizer.Run(o.Model, path, new QuantizeOptions(), calibration, probe, log: m => Console.WriteLine("    " + m));
+                using var probe = new Edge.Quantize.Speed.OrtSpeedProbe(calibBatches[0], sample, threads: o.Threads);
+                var auto = Edge.Quantize.Speed.AutoQuantizer.Run(o.Model, path, new QuantizeOptions(), calibration, probe, log: m => Console.WriteLine("    " + m));
                 Console.WriteLine($"  auto: chose {auto.Chosen}; {auto.Search.Report}; kept in float for speed: {string.Join(", ", auto.Search.KeptInFloat)} ({t0.Elapsed.TotalSeconds:F0} s)");
             }
             else if (variant != "fp32" && !variant.StartsWith("file:", StringComparison.Ordinal))

@@ -1,6 +1,8 @@
-using Edge.Export.Quantize;
-using Edge.Export.Quantize.Calibration;
-using Edge.Export.Quantize.Graph;
+using Edge.Quantize;
+using Edge.Quantize.Calibration;
+using Edge.Onnx;
+using Edge.Onnx.Graph;
+using Edge.Quantize.Passes;
 
 namespace Edge.Bench.Quantize;
 

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using Edge.Cli.Terminal;
 using Edge.Core.Manifest;
-using Edge.Export.Packaging;
-using Edge.Export.Quantize;
-using Edge.Export.Quantize.Calibration;
-using Edge.Export.Quantize.Mobile;
+using Edge.Quantize.Packaging;
+using Edge.Quantize;
+using Edge.Quantize.Calibration;
+using Edge.Quantize.Mobile;
 
 namespace Edge.Cli.Commands;
 
@@ -72,7 +72,7 @@ public sealed class QuantizeCommand : ICliCommand
                     SymmetricActivations = parse.GetValue(symmetric),
                     KeepInFloat = parse.GetValue(keep) ?? [],
                     GraphPasses = parse.GetValue(passes) ?? [],
-                    FuseAttention = parse.GetValue(fuse) ? Edge.Export.Quantize.Graph.AttentionForm.MultiHeadAttention : null,
+                    FuseAttention = parse.GetValue(fuse) ? Edge.Quantize.Passes.AttentionForm.MultiHeadAttention : null,
                     LinearsAsQLinearConv = parse.GetValue(qconv),
                     QLinearConvMaxRows = parse.GetValue(qconvRows),
                     Calibration = new CalibrationOptions { Method = Methods.Parse(parse.GetValue(method)!), Percentile = parse.GetValue(percentile) },
