@@ -17,6 +17,10 @@ public sealed class OpQuantizerRegistry
         registry.Add(new PoolQuantizer());
         registry.Add(new PassThroughQuantizer());
         registry.Add(new ReluQuantizer());
+        registry.Add(new SigmoidQuantizer());
+        registry.Add(new HardSigmoidQuantizer());
+        registry.Add(new HardSwishQuantizer());
+        registry.Add(new ConcatQuantizer());
         return registry;
     }
 

@@ -161,8 +161,10 @@ public sealed class QuantizationContext
         return (other, add);
     }
 
-    private static readonly HashSet<string> Int8Compute = ["Conv", "MatMul", "Gemm", "Add", "Mul", "GlobalAveragePool", "AveragePool"];
-    private static readonly HashSet<string> Int8Movement = ["MaxPool", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Identity", "Relu"];
+    private static readonly HashSet<string> Int8Compute = ["Conv", "MatMul", "Gemm", "Add", "Mul", "GlobalAveragePool", "AveragePool", "Sigmoid", "HardSigmoid", "HardSwish", "Concat"];
+    private static readonly HashSet<string> Int8Movement = ["MaxPool", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Identity", "Relu", "Clip"];
+    /// <summary>Ops whose output is int8 whenever their input is (static modes): an Add/Mul reading one of them pays off in int8.</summary>
+    private static readonly HashSet<string> Int8Producers = ["Conv", "Relu", "MaxPool", "Sigmoid", "HardSigmoid", "HardSwish", "Clip", "GlobalAveragePool"];
 
     /// <summary>
     /// Whether some consumer of <paramref name="tensor"/> (looking through reshapes and pools) would run in int8,
@@ -181,7 +183,7 @@ public sealed class QuantizationContext
                 string other = c.Input[0] == tensor ? c.Input[1] : c.Input[0];
                 // With a constant (a bias, GELU's 0.5) it is int8 only if its own result goes on in int8.
                 if (IsFloatConstant(other)) { if (c.Output.Count == 1 && FeedsInt8(c.Output[0], depth + 1)) return true; continue; }
-                if (IsQuantized(other) || (Producer(other) is { } p && p.OpType is "Conv" or "Relu" or "MaxPool")) return true;
+                if (IsQuantized(other) || (Producer(other) is { } p && Int8Producers.Contains(p.OpType))) return true;
                 continue;
             }
             if (Int8Compute.Contains(c.OpType)) return true;
@@ -217,6 +219,39 @@ public sealed class QuantizationContext
         string pre = Unique(plan.FloatName + "_prequant");
         Node("QuantizeLinear", plan.FloatName + "_QuantizeLinear", [pre, scale, zp], [qName]);
         return pre;
+    }
+
+    /// <summary>
+    /// An int8 tensor with fixed parameters that no graph tensor stands for (a HardSwish's inner HardSigmoid, always in
+    /// [0, 1]): registered under a fresh name, returned with the name the op must write (as <see cref="CommitOutput"/>).
+    /// </summary>
+    public (QuantizedTensor Tensor, string Write) CommitIntermediate(string baseName, QuantParams p)
+    {
+        string name = Unique(baseName);
+        string write = CommitOutput(new OutputPlan(name, p, null));
+        return (_quantized[name], write);
+    }
+
+    /// <summary>
+    /// A scale tensor for <paramref name="x"/>'s integers read as <paramref name="factor"/> times its value: an op fed
+    /// (integers, this scale, the same zero point) sees factor · x for free (HardSigmoid's slope inside QLinearAdd).
+    /// </summary>
+    public string ScaledScale(QuantizedTensor x, float factor)
+    {
+        if (!(factor > 0) || !float.IsFinite(factor)) throw new ArgumentOutOfRangeException(nameof(factor), factor, "a scale factor must be positive and finite");
+        string name = Unique(x.FloatName + "_scale_x" + factor.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture));
+        NewInitializers.Add(Tensors.Float(name, [], [x.Params.Scale * factor]));
+        return name;
+    }
+
+    /// <summary>A new float scalar constant (a HardSwish's 0.5), which <see cref="QuantizeActivation"/> then takes like any constant.</summary>
+    public string ScalarConstant(string baseName, float value)
+    {
+        string name = Unique(baseName);
+        var t = Tensors.Float(name, [], [value]);
+        _initializers[name] = t;
+        NewInitializers.Add(t);
+        return name;
     }
 
     /// <summary>
