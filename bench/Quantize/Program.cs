@@ -18,6 +18,12 @@ public static class Program
             OpThreadBench.Run();
             return 0;
         }
+        if (args is ["--op-forms", .. var rest])
+        {
+            var f = BenchOptions.Parse(rest);
+            OpFormBench.Run(f.Threads, f.Rounds, f.LatencyRuns, f.ThroughputRuns, f.OutDir);
+            return 0;
+        }
         if (args is ["--dump", .. var files])
         {
             foreach (string f in files) GraphDump.Dump(f);
@@ -63,9 +69,9 @@ public static class Program
                 // No accuracy filter here (that would need a held-out split; `edge quantize --mode auto` has one):
                 // the table below reports the chosen model's test top-1.
                 var t0 = System.Diagnostics.Stopwatch.StartNew();
-                using var probe = new Edge.Quantize.Speed.OrtSpeedProbe(calibBatches[0], sample, threads: o.Threads);
+                using var probe = new Edge.Quantize.Speed.OrtSpeedProbe(calibBatches[0], sample, [1, 64], threads: o.Threads);
                 var auto = Edge.Quantize.Speed.AutoQuantizer.Run(o.Model, path, new QuantizeOptions(), calibration, probe, log: m => Console.WriteLine("    " + m));
-                Console.WriteLine($"  auto: chose {auto.Chosen}; {auto.Search.Report}; kept in float for speed: {string.Join(", ", auto.Search.KeptInFloat)} ({t0.Elapsed.TotalSeconds:F0} s)");
+                Console.WriteLine($"  auto: chose {auto.Chosen}; {auto.Report}; kept in float for speed: {string.Join(", ", auto.KeptForSpeed)} ({t0.Elapsed.TotalSeconds:F0} s)");
             }
             else if (variant != "fp32" && !variant.StartsWith("file:", StringComparison.Ordinal))
             {

@@ -103,19 +103,28 @@ public sealed class SpeedAndFusionTests : IDisposable
         Assert.Equal(before, File.ReadAllBytes(input));
     }
 
-    /// <summary>A timer that reads the model instead of running it: each listed node costs its value while in int8, plus a base cost.</summary>
-    private sealed class FakeProbe(Dictionary<string, double> int8Cost, double floatCost = 1.0) : ISpeedProbe
+    /// <summary>
+    /// A timer that reads the model instead of running it: each listed node costs its value while in int8 (at batch 1;
+    /// <paramref name="batchFactor"/> times that at batch 64), 1 while float, plus a base cost of 10 (80 at batch 64).
+    /// </summary>
+    internal sealed class FakeProbe(Dictionary<string, double> int8Cost, double batchFactor = 8, Dictionary<string, double>? int8Cost64 = null) : ISpeedProbe
     {
         public int Calls { get; private set; }
 
-        public SpeedSample Measure(string modelPath)
+        public IReadOnlyList<int> BatchSizes { get; } = [1, 64];
+
+        public double[] Measure(string modelPath)
         {
             Calls++;
             var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath));
-            double cost = 10;
+            double b1 = 10, b64 = 80;
             foreach (var (node, c) in int8Cost)
-                cost += model.Graph.Node.Any(n => n.Name == node) ? floatCost : c; // the float node keeps its name; int8 ones get "_quant"
-            return new SpeedSample(cost, cost * 8);
+            {
+                bool isFloat = model.Graph.Node.Any(n => n.Name == node); // the float node keeps its name; int8 ones get "_quant"
+                b1 += isFloat ? 1 : c;
+                b64 += isFloat ? 8 : int8Cost64?.GetValueOrDefault(node, c * batchFactor) ?? c * batchFactor;
+            }
+            return [b1, b64];
         }
 
         public void Dispose() { }
@@ -181,30 +190,65 @@ public sealed class SpeedAndFusionTests : IDisposable
     }
 
     [Fact]
-    public void Auto_mode_picks_the_cheapest_form_then_searches_layers()
+    public void Auto_mode_picks_the_cheapest_form_and_skips_the_layer_search_when_it_is_faster_everywhere()
     {
         string input = TwoConvs();
         // Convs only run int8 in the static forms, so the fake timer makes "static+attention" the cheapest.
         var model = ModelFile.Load(input);
         var convs = model.Graph.Node.Where(n => n.OpType == "Conv").Select(n => n.Name).ToArray();
         using var probe = new FakeProbe(new() { [convs[0]] = 0.2, [convs[1]] = 0.2 });
-        var result = AutoQuantizer.Run(input, Path.Combine(_dir, "auto.onnx"), new QuantizeOptions(), CalibrationSet([3, 8, 8]), probe, rounds: 1,
-            search: new SpeedSearchOptions { Repeats = 1 });
+        var result = AutoQuantizer.Run(input, Path.Combine(_dir, "auto.onnx"), new QuantizeOptions(), CalibrationSet([3, 8, 8]), probe,
+            auto: new AutoOptions { Rounds = 1, Search = new SpeedSearchOptions { Repeats = 1 } });
         Assert.Equal("static+attention", result.Chosen);
         Assert.Equal(5, result.Candidates.Count);
-        Assert.Empty(result.Search.KeptInFloat);
+        Assert.Null(result.Search);
+        Assert.Empty(result.KeptForSpeed);
         Assert.Equal(2, OpCounts(Path.Combine(_dir, "auto.onnx")).Count("QLinearConv"));
+        // The dynamic forms leave both convs float: the same model, built once and timed once.
+        Assert.Contains(result.Candidates, c => c.SameAs is not null);
+        var chosen = result.Candidates.Single(c => c.Name == "static+attention");
+        Assert.Equal(12.0 / 10.4, chosen.Speedups[0], 6); // fp32 10 + 1 + 1 against int8 10 + 0.2 + 0.2
     }
 
     [Fact]
-    public void Auto_mode_skips_forms_over_the_accuracy_budget_and_fails_clearly_when_none_fit()
+    public void Auto_mode_falls_back_layer_by_layer_when_its_best_form_is_slower_than_fp32_at_a_batch_size()
     {
         string input = TwoConvs();
-        using var probe = new FakeProbe([]);
-        // Every int8 model scores 0.5 against fp32's 0.9: nothing fits a 0.3-point budget.
-        var e = Assert.Throws<EdgeException>(() => AutoQuantizer.Run(input, Path.Combine(_dir, "auto.onnx"), new QuantizeOptions(), CalibrationSet([3, 8, 8]), probe,
-            evaluate: path => path == input ? 0.9 : 0.5, maxDrop: 0.003, rounds: 1));
-        Assert.Contains("accuracy budget", e.Message);
+        var model = ModelFile.Load(input);
+        var convs = model.Graph.Node.Where(n => n.OpType == "Conv").Select(n => n.Name).ToArray();
+        // Both convs are faster in int8 at batch 1 (0.1 vs 1); at batch 64 conv0 is much slower (20 vs 8): the only form
+        // that quantizes anything (static) loses to fp32 at batch 64 (100.8 vs 96) until conv0 goes back to float.
+        using var probe = new FakeProbe(new() { [convs[0]] = 0.1, [convs[1]] = 0.1 }, int8Cost64: new() { [convs[0]] = 20, [convs[1]] = 0.8 });
+        var result = AutoQuantizer.Run(input, Path.Combine(_dir, "auto.onnx"), new QuantizeOptions(), CalibrationSet([3, 8, 8]), probe,
+            auto: new AutoOptions { Rounds = 1, Search = new SpeedSearchOptions { Repeats = 1, MinGain = 0 } });
+        Assert.Equal("static+attention", result.Chosen);
+        Assert.True(result.Candidates.Single(c => c.Name == "static+attention").Speedups[1] < 1);
+        Assert.NotNull(result.Search);
+        Assert.Equal([convs[0]], result.KeptForSpeed);
+        Assert.Contains(convs[0], result.Options.KeepInFloat);
+        Assert.Equal(1, OpCounts(Path.Combine(_dir, "auto.onnx")).Count("QLinearConv"));
+    }
+
+    [Fact]
+    public void Auto_mode_falls_back_layer_by_layer_for_accuracy_when_no_form_fits_the_budget()
+    {
+        string input = TwoConvs();
+        var convs = ModelFile.Load(input).Graph.Node.Where(n => n.OpType == "Conv").Select(n => n.Name).ToArray();
+        // int8 convs are cheaper, so the fully static form is the fastest.
+        using var probe = new FakeProbe(new() { [convs[0]] = 0.5, [convs[1]] = 0.5 });
+        // fp32 scores 0.9; an int8 model only with the first conv int8 and the second float, 0.5 otherwise. No candidate
+        // has that mix (dynamic forms leave both float, static ones quantize both): only the per-layer fallback finds it.
+        double Metric(string path)
+        {
+            if (path == input) return 0.9;
+            var nodes = ModelFile.Load(path).Graph.Node;
+            return nodes.Any(n => n.Name == convs[1]) && nodes.Any(n => n.OpType == "QLinearConv") ? 0.9 : 0.5;
+        }
+        var result = AutoQuantizer.Run(input, Path.Combine(_dir, "auto.onnx"), new QuantizeOptions(), CalibrationSet([3, 8, 8]), probe,
+            evaluate: Metric, auto: new AutoOptions { Rounds = 1, MaxDrop = 0.003 });
+        Assert.EndsWith("+sensitivity", result.Chosen);
+        Assert.Equal([convs[1]], result.KeptForAccuracy);
+        Assert.All(result.Candidates.Where(c => c.SameAs is null && c.Metric < 0.9), c => Assert.False(c.WithinBudget));
     }
 
     [Fact]
@@ -220,5 +264,7 @@ public sealed class SpeedAndFusionTests : IDisposable
     {
         Assert.Throws<EdgeException>(() => new SpeedSearchOptions { Repeats = 0 }.Validate());
         Assert.Throws<EdgeException>(() => new SpeedSearchOptions { MinGain = 1.5 }.Validate());
+        Assert.Throws<EdgeException>(() => new SpeedSearchOptions { MaxTrials = -1 }.Validate());
+        Assert.Throws<EdgeException>(() => new AutoOptions { Rounds = 0 }.Validate());
     }
 }

@@ -1,56 +1,38 @@
 using Edge.Core;
-using Edge.Core.Data;
-using Edge.Core.Inference;
 using Edge.Core.IO;
 using Edge.Core.Manifest;
-using Edge.Core.Metrics;
-using Edge.Core.Preprocessing;
 using Edge.Core.Progress;
-using Edge.Quantize;
-using Edge.Quantize.Calibration;
 using Edge.Quantize.Fp16;
+using Edge.Quantize.Guarantee;
 using Edge.Quantize.Sensitivity;
 using Edge.Quantize.Speed;
 
 namespace Edge.Quantize.Packaging;
 
-public enum TargetPrecision { Int8, Fp16 }
-
-public sealed record QuantizePackageOptions
-{
-    public required string OutputDir { get; init; }
-    public TargetPrecision Precision { get; init; } = TargetPrecision.Int8;
-    public QuantizeOptions Quantize { get; init; } = new();
-    public string Dataset { get; init; } = "fashion-mnist";
-    /// <summary>Training images drawn (seeded) for calibration.</summary>
-    public int CalibrationSamples { get; init; } = 512;
-    public int Seed { get; init; }
-    /// <summary>When set, keep the most sensitive layers in float until top-1 (on held-out train images) is within this many points of fp32.</summary>
-    public double? AccuracyBudgetPoints { get; init; }
-    public int SensitivitySamples { get; init; } = 2000;
-    /// <summary>Auto mode: the speed search keeps a layer float only while the file stays at most this fraction of fp32.</summary>
-    public double? MaxSizeRatio { get; init; }
-    public string? Name { get; init; }
-}
-
-public sealed record QuantizePackageResult(ModelPackage Package, QuantizeReport? Report, string Summary);
+public sealed record QuantizePackageResult(ModelPackage Package, QuantizeReport? Report, string Summary, GuaranteeResult? Check = null);
 
 /// <summary>
-/// fp32 package → int8 (or fp16) package: calibration images come from the dataset's train split through the
-/// package's own preprocessing; the manifest records method, calibration set, layers kept in float and the
-/// source model's hash. The source package is never modified.
+/// fp32 package → int8 (or fp16) package. Calibration and held-out images come from the dataset's train split
+/// through the package's own preprocessing (<see cref="PackageImages"/>). An INT8 package is written only when it is
+/// within the accuracy budget on the held-out images and no slower than fp32 at each guaranteed batch size
+/// (<see cref="QuantizationGuarantee"/>), unless an override says to and the output says so. The manifest records
+/// method, calibration set, layers kept in float, the measurements and the source model's hash. The source package
+/// is never modified; nothing is left behind when a step fails.
 /// </summary>
 public static class PackageQuantizer
 {
-    public static QuantizePackageResult Run(ModelPackage source, QuantizePackageOptions options, IProgressHost progress)
+    /// <param name="probe">The timer for the guarantee and auto mode; null: ONNX Runtime on real calibration images at the guaranteed batch sizes.</param>
+    public static QuantizePackageResult Run(ModelPackage source, QuantizePackageOptions options, IProgressHost progress, ISpeedProbe? probe = null)
     {
         string outDir = Path.GetFullPath(options.OutputDir);
         if (string.Equals(outDir, Path.GetDirectoryName(source.ManifestPath), StringComparison.Ordinal))
             throw new EdgeException($"--out {outDir} is the source package's folder; quantization never modifies its input — pick another folder");
+        var guarantee = options.EffectiveGuarantee;
+        guarantee.Validate();
+        options.Quantize.Validate();
         string tmp = AtomicFile.TempPathFor(Path.Combine(outDir, "..", "quantized.onnx"));
         try
         {
-            var spec = source.Manifest.Preprocess;
             string name = options.Name ?? $"{source.Manifest.Name}-{options.Precision.ToString().ToLowerInvariant()}";
             if (options.Precision == TargetPrecision.Fp16)
             {
@@ -64,56 +46,38 @@ public static class PackageQuantizer
                 return new QuantizePackageResult(fp16, null, "fp16 weights and activations, float32 inputs/outputs");
             }
 
-            string? autoNote = null;
-            var calibration = CalibrationFrom(options, spec);
-            QuantizeReport report;
-            IReadOnlyList<string> keptBySearch = [];
-            var quantize = options.Quantize;
-            if (options.Quantize.Mode == QuantizationMode.Auto)
-            {
-                using var step = progress.Begin("auto: measure int8 forms + per-layer speed search", 1, "searches");
-                var evalSet = EvaluationSet(options, spec);
-                // Timing inputs: real calibration images, so activations have realistic ranges and sparsity.
-                var probeData = calibration.Batches().First();
-                using var probe = new OrtSpeedProbe(probeData, [spec.Channels, spec.Height, spec.Width]);
-                var auto = AutoQuantizer.Run(source.ModelPath, tmp, options.Quantize, calibration, probe,
-                    path => Top1(path, evalSet.Data, evalSet.Labels, spec), (options.AccuracyBudgetPoints ?? 0.3) / 100.0,
-                    search: new SpeedSearchOptions { MaxSizeRatio = options.MaxSizeRatio });
-                report = auto.Search.Report;
-                quantize = auto.Options;
-                keptBySearch = [.. auto.Search.Layers.Where(l => l.KeptInFloat).Select(l => $"{l.Node} (speed: float is x{l.CostRatio:0.00} the int8 cost)")];
-                autoNote = $"auto → {auto.Chosen} ({string.Join(", ", auto.Candidates.Select(c => c.WithinBudget ? $"{c.Name} x{c.CostRatio:0.00} of fp32 time, top-1 {100 * c.Metric:0.00}%" : $"{c.Name} over the accuracy budget (top-1 {100 * c.Metric:0.00}% vs fp32 {100 * auto.FloatMetric:0.00}% on held-out train images)"))}); {auto.Search.KeptInFloat.Count} layer(s) kept in float by the speed search";
-            }
-            else if (options.AccuracyBudgetPoints is { } budget)
-            {
-                using var step = progress.Begin("sensitivity search", 1, "searches");
-                var evalSet = EvaluationSet(options, spec);
-                var result = SensitivitySearch.Run(source.ModelPath, tmp, options.Quantize, calibration,
-                    path => Top1(path, evalSet.Data, evalSet.Labels, spec), new SensitivityOptions { MaxDrop = budget / 100.0 });
-                report = result.Report;
-                keptBySearch = [.. result.KeptInFloat.Select(k => $"{k} (sensitivity)")];
-            }
-            else
-            {
-                using var step = progress.Begin("calibrate + quantize", 1, "models");
-                report = OnnxQuantizer.Quantize(source.ModelPath, tmp, options.Quantize, calibration);
-            }
+            var images = new PackageImages(options, source.Manifest);
+            var calibration = images.Calibration;
+            using var ownProbe = probe is null ? new OrtSpeedProbe(images.ProbeSamples(), images.SampleShape, guarantee.BatchSizes, guarantee.Threads, batch1Runs: 60) : null;
+            probe ??= ownProbe!;
+            if (!probe.BatchSizes.SequenceEqual(guarantee.BatchSizes))
+                throw new ArgumentException($"the speed probe times batch sizes [{string.Join(", ", probe.BatchSizes)}], the guarantee names [{string.Join(", ", guarantee.BatchSizes)}]", nameof(probe));
+            var (report, quantize, kept, note) = QuantizeInto(source, tmp, options, guarantee, images, calibration, probe, progress);
+
+            GuaranteeResult check;
+            using (progress.Begin($"guarantee: held-out top-1 and speed vs fp32 at batch {string.Join(", ", guarantee.BatchSizes)}", 1, "checks"))
+                check = QuantizationGuarantee.Measure(source.ModelPath, tmp, images.Holdout, probe, guarantee);
+            string hint = options.Quantize.Mode == QuantizationMode.Auto
+                ? "Keep the fp32 package (auto mode already fell back layer by layer), calibrate on more data"
+                : "Try --mode auto (it measures forms and falls back layer by layer), --accuracy-budget (keeps sensitive layers float)";
+            if (QuantizationGuarantee.Refusal(check, guarantee, hint) is { } refusal) throw new CheckFailedException(refusal);
+            string? overrideNote = QuantizationGuarantee.OverrideNote(check);
 
             var package = ModelPackage.Write(outDir, tmp, source.Manifest with
             {
                 Name = name, Precision = "int8", ModelSha256 = null, CreatedUtc = null, Gate = null,
                 Quantization = new QuantizationInfo(
-                    (options.Quantize.Mode == QuantizationMode.Auto ? "Auto→" : "") + quantize.Mode + (report.FusedAttention > 0 ? $" + {report.FusedAttention} fused attention" : "")
-                        + string.Concat(report.GraphPasses.Where(p => p.Value > 0).Select(p => $" + {p.Key} x{p.Value}"))
-                        + (report.Quantized.Count(q => q.Kernel.StartsWith("QLinearConv 1x1", StringComparison.Ordinal)) is var asConv and > 0
-                            ? $" + {asConv} Linear as QLinearConv (≤ {quantize.QLinearConvMaxRows} rows)" : ""),
+                    Method(options.Quantize.Mode, quantize, report),
                     $"{quantize.ActivationType}/{quantize.WeightType}{(quantize.PerChannel ? " per-channel" : "")}",
                     quantize.NeedsCalibration ? quantize.Calibration.Method.ToString() : null,
                     quantize.NeedsCalibration ? options.CalibrationSamples : 0,
-                    [.. keptBySearch, .. report.KeptInFloat.Select(f => $"{f.Name} ({f.OpType}: {f.Reason})").Take(64)],
-                    report.Quantized.Count, source.Manifest.ModelSha256),
+                    [.. kept, .. report.KeptInFloat.Select(f => $"{f.Name} ({f.OpType}: {f.Reason})").Take(64)],
+                    report.Quantized.Count, source.Manifest.ModelSha256,
+                    new QuantizationCheck(check.Fp32Top1, check.Int8Top1, check.Samples, [.. check.BatchSizes], [.. check.Speedups],
+                        check.AccuracyMet && check.SpeedMet, overrideNote)),
             });
-            return new QuantizePackageResult(package, report, autoNote is null ? report.ToString() : report + "\n" + autoNote);
+            string summary = string.Join("\n", new[] { report.ToString(), note, $"guarantee: {check}", overrideNote is null ? null : "WARNING: " + overrideNote }.Where(s => s is not null));
+            return new QuantizePackageResult(package, report, summary, check);
         }
         finally
         {
@@ -121,42 +85,50 @@ public static class PackageQuantizer
         }
     }
 
-    private static ICalibrationSource CalibrationFrom(QuantizePackageOptions options, PreprocessSpec spec)
+    /// <summary>The quantization itself, by mode: auto (measured), a fixed mode with a sensitivity search, or a fixed mode.</summary>
+    private static (QuantizeReport Report, QuantizeOptions Options, IReadOnlyList<string> Kept, string? Note) QuantizeInto(
+        ModelPackage source, string tmp, QuantizePackageOptions options, GuaranteeOptions guarantee, PackageImages images,
+        Calibration.ICalibrationSource calibration, ISpeedProbe probe, IProgressHost progress)
     {
-        if (options.CalibrationSamples < 1)
-            throw new EdgeException($"calibration set is empty (--calibration-samples {options.CalibrationSamples}); use at least 1 (256–1024 is typical)");
-        return new CalibrationSource([spec.Channels, spec.Height, spec.Width], () => Batches());
-
-        IEnumerable<float[]> Batches()
+        if (options.Quantize.Mode == QuantizationMode.Auto)
         {
-            using var train = DatasetFactory.Open(options.Dataset, "train");
-            var subset = DatasetSubset.Random(train, options.CalibrationSamples, options.Seed);
-            foreach (var batch in new BatchLoader(subset, new Preprocessor(spec)).Batches(64))
-                yield return batch.Data;
+            using var step = progress.Begin("auto: measure int8 forms, fall back layer by layer where needed", 1, "searches");
+            var auto = AutoQuantizer.Run(source.ModelPath, tmp, options.Quantize, calibration, probe, images.Holdout.Top1, new AutoOptions
+            {
+                MaxDrop = guarantee.MaxTop1DropPoints / 100.0,
+                Rounds = guarantee.Rounds,
+                MinSpeedup = guarantee.MinSpeedup,
+                LayerSearch = options.LayerSearch,
+                Search = new SpeedSearchOptions { MaxSizeRatio = options.MaxSizeRatio },
+            });
+            var kept = auto.KeptForSpeed.Select(k => $"{k} (speed: float is faster)").Concat(auto.KeptForAccuracy.Select(k => $"{k} (sensitivity)")).ToArray();
+            string note = $"auto → {auto.Chosen} ({string.Join("; ", auto.Candidates.Select(c => Describe(c, auto.FloatMetric, probe.BatchSizes)))}); "
+                + $"{auto.KeptForSpeed.Count} layer(s) kept float for speed, {auto.KeptForAccuracy.Count} for accuracy";
+            return (auto.Report, auto.Options, kept, note);
         }
-    }
-
-    /// <summary>Held-out train images (disjoint from calibration by seed) for the sensitivity metric; the test split stays untouched.</summary>
-    private static (float[] Data, int[] Labels) EvaluationSet(QuantizePackageOptions options, PreprocessSpec spec)
-    {
-        using var train = DatasetFactory.Open(options.Dataset, "train");
-        var subset = DatasetSubset.Random(train, options.SensitivitySamples, options.Seed + 7919);
-        var batches = new BatchLoader(subset, new Preprocessor(spec)).Batches(subset.Count).ToList();
-        return (batches[0].Data, batches[0].Labels);
-    }
-
-    private static double Top1(string modelPath, float[] data, int[] labels, PreprocessSpec spec)
-    {
-        using var model = new OnnxClassifier(modelPath);
-        int correct = 0, n = labels.Length, len = spec.TensorLength;
-        for (int start = 0; start < n; start += 256)
+        if (options.AccuracyBudgetPoints is { } budget)
         {
-            int count = Math.Min(256, n - start);
-            float[] logits = model.Run(data[(start * len)..((start + count) * len)], count);
-            int classes = logits.Length / count;
-            for (int i = 0; i < count; i++)
-                if (Predictions.ArgMax(logits.AsSpan(i * classes, classes)) == labels[start + i]) correct++;
+            using var step = progress.Begin("sensitivity search", 1, "searches");
+            var result = SensitivitySearch.Run(source.ModelPath, tmp, options.Quantize, calibration, images.Holdout.Top1, new SensitivityOptions { MaxDrop = budget / 100.0 });
+            return (result.Report, options.Quantize, [.. result.KeptInFloat.Select(k => $"{k} (sensitivity)")], null);
         }
-        return (double)correct / n;
+        using (progress.Begin("calibrate + quantize", 1, "models"))
+            return (OnnxQuantizer.Quantize(source.ModelPath, tmp, options.Quantize, calibration), options.Quantize, [], null);
     }
+
+    private static string Describe(AutoCandidate c, double? fp32, IReadOnlyList<int> batchSizes)
+    {
+        if (c.SameAs is not null) return $"{c.Name} = {c.SameAs}";
+        string speed = string.Join(", ", batchSizes.Select((b, i) => $"b{b} {c.Speedups[i]:0.00}x"));
+        return c.WithinBudget
+            ? $"{c.Name} {speed}{(c.Metric is { } m ? $", top-1 {100 * m:0.00}%" : "")}"
+            : $"{c.Name} over the accuracy budget (top-1 {100 * c.Metric:0.00}% vs fp32 {100 * fp32:0.00}% on held-out train images)";
+    }
+
+    private static string Method(QuantizationMode requested, QuantizeOptions used, QuantizeReport report) =>
+        (requested == QuantizationMode.Auto ? "Auto→" : "") + used.Mode
+        + (report.FusedAttention > 0 ? $" + {report.FusedAttention} fused attention" : "")
+        + string.Concat(report.GraphPasses.Where(p => p.Value > 0).Select(p => $" + {p.Key} x{p.Value}"))
+        + (report.Quantized.Count(q => q.Kernel.StartsWith("QLinearConv 1x1", StringComparison.Ordinal)) is var asConv and > 0
+            ? $" + {asConv} Linear as QLinearConv (≤ {used.QLinearConvMaxRows} rows)" : "");
 }

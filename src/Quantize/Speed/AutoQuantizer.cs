@@ -1,22 +1,63 @@
+using System.Security.Cryptography;
 using Edge.Core;
 using Edge.Quantize.Calibration;
 using Edge.Quantize.Passes;
+using Edge.Quantize.Sensitivity;
 
 namespace Edge.Quantize.Speed;
 
-/// <summary>One configuration <see cref="AutoQuantizer"/> tried: its cost vs fp32 (below 1 = faster) and metric.</summary>
-public sealed record AutoCandidate(string Name, double CostRatio, double? Metric, bool WithinBudget);
+/// <summary>When auto mode runs the per-layer speed search after choosing a form.</summary>
+public enum LayerSearch
+{
+    /// <summary>Only when the chosen form is slower than fp32 at some batch size: the layer-by-layer fallback.</summary>
+    IfSlower,
+    /// <summary>Always (slower: every trial layer costs a quantization and 2 × Repeats timings), for the last few percent.</summary>
+    Always,
+    /// <summary>Never.</summary>
+    Never,
+}
 
-public sealed record AutoQuantizeResult(string Chosen, QuantizeOptions Options, SpeedSearchResult Search, IReadOnlyList<AutoCandidate> Candidates, double? FloatMetric);
+public sealed record AutoOptions
+{
+    /// <summary>Largest metric drop from fp32 a candidate may show (in the metric's units: 0.003 = 0.3 top-1 points).</summary>
+    public double MaxDrop { get; init; } = 0.003;
+
+    /// <summary>Interleaved timing rounds of fp32 and every candidate; medians decide.</summary>
+    public int Rounds { get; init; } = 5;
+
+    /// <summary>The chosen form must be at least this much faster than fp32 at every batch size, or the layer search runs.</summary>
+    public double MinSpeedup { get; init; } = 1.0;
+
+    public LayerSearch LayerSearch { get; init; } = LayerSearch.IfSlower;
+
+    public SpeedSearchOptions Search { get; init; } = new();
+
+    public void Validate()
+    {
+        if (!(MaxDrop >= 0) || double.IsInfinity(MaxDrop)) throw new EdgeException($"auto quantization accuracy budget must be a finite number ≥ 0, got {MaxDrop}");
+        if (Rounds < 1) throw new EdgeException($"auto quantization needs at least one timing round, got {Rounds}");
+        if (!(MinSpeedup > 0)) throw new EdgeException($"auto quantization min speed-up must be > 0, got {MinSpeedup}");
+        Search.Validate();
+    }
+}
+
+/// <summary>One configuration <see cref="AutoQuantizer"/> tried: its speed-up over fp32 per batch size, cost (below 1 = faster) and metric.</summary>
+public sealed record AutoCandidate(string Name, IReadOnlyList<double> Speedups, double CostRatio, double? Metric, bool WithinBudget, string? SameAs = null);
+
+public sealed record AutoQuantizeResult(
+    string Chosen, QuantizeOptions Options, QuantizeReport Report, IReadOnlyList<AutoCandidate> Candidates, double? FloatMetric,
+    IReadOnlyList<string> KeptForSpeed, IReadOnlyList<string> KeptForAccuracy, SpeedSearchResult? Search);
 
 /// <summary>
 /// <c>--mode auto</c>: picks the int8 form by measuring, not by rule. It builds a few whole-model configurations
-/// (dynamic; static QOperator on Linear layers only; static QOperator everywhere; dynamic after the exact conv
-/// rewrites of <see cref="ConvRewrites"/>, without and with Linear layers as QLinearConv — each with attention fused
-/// into one com.microsoft MultiHeadAttention where the graph has one), times each against fp32 interleaved,
-/// drops those that miss the accuracy budget, keeps the fastest, and then runs the per-layer
-/// <see cref="SpeedSearch"/> on it so that layers where int8 is slower stay float. Works for any classifier: a
-/// CNN without attention simply has nothing to fuse, and its convs make the static form win.
+/// (dynamic; static QOperator on Linear layers only; static QOperator everywhere, which keeps a mobile CNN's blocks in
+/// int8; dynamic after the exact conv rewrites of <see cref="ConvRewrites"/>, without and with Linear layers as
+/// QLinearConv — each with attention fused where the graph has one), drops those that miss the accuracy budget or
+/// quantize nothing, times the rest against fp32 interleaved at the probe's batch sizes and keeps the cheapest of
+/// those no slower than fp32 at every batch size (the cheapest overall when none is). Then it falls back layer by
+/// layer where it must: for accuracy (no candidate within the budget) with the sensitivity search, for speed (the
+/// chosen form slower than fp32 at a batch size) with the per-layer <see cref="SpeedSearch"/>. Candidates whose
+/// rewrites produce the same graph share one calibration, and identical int8 files are timed once.
 /// </summary>
 public static class AutoQuantizer
 {
@@ -46,27 +87,26 @@ public static class AutoQuantizer
     /// <summary>The graph passes of the "+conv-rewrites" candidate, in the order they run.</summary>
     public static readonly IReadOnlyList<string> ConvRewrites = ["pointwise-conv-matmul", "token-depthwise-conv", "int8-conv-weights", "channels-last-conv-io"];
 
-    /// <param name="evaluate">Optional metric (higher is better, e.g. top-1 as a fraction) of a model file; with it, candidates more than <paramref name="maxDrop"/> below fp32 are skipped.</param>
+    /// <param name="evaluate">Optional metric (higher is better, e.g. top-1 as a fraction) of a model file; with it, candidates more than <see cref="AutoOptions.MaxDrop"/> below fp32 are skipped.</param>
     public static AutoQuantizeResult Run(string inputPath, string outputPath, QuantizeOptions template, ICalibrationSource? calibration,
-        ISpeedProbe probe, Func<string, double>? evaluate = null, double maxDrop = 0.003, int rounds = 5,
-        SpeedSearchOptions? search = null, Action<string>? log = null)
+        ISpeedProbe probe, Func<string, double>? evaluate = null, AutoOptions? auto = null, Action<string>? log = null)
     {
-        search ??= new SpeedSearchOptions();
-        search.Validate();
-        if (rounds < 1) throw new EdgeException($"auto quantization needs at least one timing round, got {rounds}");
+        auto ??= new AutoOptions();
+        auto.Validate();
         ModelFile.CheckDistinct(inputPath, outputPath);
         var model = ModelFile.Load(inputPath);
         ModelInputs.SingleFloatInput(model);
         var candidates = Candidates(template);
         if (candidates.Any(c => c.Options.NeedsCalibration) && calibration is null)
             throw new EdgeException("auto quantization needs a calibration set (it tries static int8 too)");
-        // Ranges are collected on each candidate's rewritten graph; candidates with the same rewrites share them.
-        var rangesByRewrite = new Dictionary<string, TensorRangeSet>(StringComparer.Ordinal);
+        // Ranges are collected on each candidate's rewritten graph; candidates whose rewrites give the same graph share them.
+        var rangesByGraph = new Dictionary<string, TensorRangeSet>(StringComparer.Ordinal);
         TensorRangeSet? RangesFor(QuantizeOptions options)
         {
             if (!options.NeedsCalibration) return null;
-            string key = $"{options.FuseAttention}|{string.Join(",", options.GraphPasses)}";
-            if (!rangesByRewrite.TryGetValue(key, out var r)) rangesByRewrite[key] = r = OnnxQuantizer.Calibrate(model, options, calibration!);
+            var rewritten = OnnxQuantizer.Rewrite(model, options).Model;
+            string key = Convert.ToHexString(SHA256.HashData(Google.Protobuf.MessageExtensions.ToByteArray(rewritten)));
+            if (!rangesByGraph.TryGetValue(key, out var r)) rangesByGraph[key] = r = RangeCollector.Collect(rewritten, calibration!, options.Calibration);
             return r;
         }
 
@@ -75,44 +115,70 @@ public static class AutoQuantizer
         try
         {
             double? fp32Metric = evaluate?.Invoke(inputPath);
-            var built = new List<(string Name, QuantizeOptions Options, string Path, double? Metric, bool Ok)>();
+            var built = new List<Built>();
+            var byHash = new Dictionary<string, Built>(StringComparer.Ordinal);
             foreach (var (name, options) in candidates)
             {
                 string path = Path.Combine(dir, name + ".onnx");
-                OnnxQuantizer.Quantize(inputPath, path, options, RangesFor(options));
-                double? metric = evaluate?.Invoke(path);
-                bool ok = metric is null || fp32Metric - metric <= maxDrop;
-                built.Add((name, options, path, metric, ok));
-                log?.Invoke($"candidate {name}: built{(metric is { } m ? $", metric {m:0.####} (fp32 {fp32Metric:0.####})" : "")}{(ok ? "" : " — over the accuracy budget, skipped")}");
-            }
-            var eligible = built.Where(b => b.Ok).ToList();
-            if (eligible.Count == 0)
-                throw new EdgeException($"auto quantization: every configuration misses the accuracy budget (fp32 {fp32Metric:0.####}; {string.Join(", ", built.Select(b => $"{b.Name} {b.Metric:0.####}"))}); use --accuracy-budget with a fixed --mode to keep sensitive layers in float");
-
-            // Rounds interleave fp32 and every candidate, so load from other processes hits all alike.
-            var ratios = eligible.Select(_ => new List<double>()).ToArray();
-            for (int r = 0; r < rounds; r++)
-            {
-                var f = probe.Measure(inputPath);
-                for (int i = 0; i < eligible.Count; i++)
+                var report = OnnxQuantizer.Quantize(inputPath, path, options, RangesFor(options));
+                string hash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
+                if (byHash.TryGetValue(hash, out var twin))
                 {
-                    var s = probe.Measure(eligible[i].Path);
-                    ratios[i].Add(search.Batch1Weight * (s.Batch1Ms / f.Batch1Ms) + (1 - search.Batch1Weight) * (s.BatchMs / f.BatchMs));
+                    built.Add(twin with { Name = name, Options = options, SameAs = twin.Name });
+                    log?.Invoke($"candidate {name}: the same model as {twin.Name}");
+                    continue;
                 }
+                double? metric = evaluate?.Invoke(path);
+                bool ok = metric is null || fp32Metric - metric <= auto.MaxDrop;
+                var b = new Built(name, options, report, path, metric, ok, null);
+                built.Add(b);
+                byHash[hash] = b;
+                log?.Invoke($"candidate {name}: built{(metric is { } m ? $", metric {m:0.####} (fp32 {fp32Metric:0.####})" : "")}{(ok ? "" : " — over the accuracy budget")}");
             }
-            var results = built.Select(b =>
-            {
-                int i = eligible.FindIndex(e => e.Name == b.Name);
-                double cost = i < 0 ? double.NaN : Median(ratios[i]);
-                return new AutoCandidate(b.Name, cost, b.Metric, b.Ok);
-            }).ToList();
-            foreach (var c in results.Where(c => c.WithinBudget)) log?.Invoke($"candidate {c.Name}: cost x{c.CostRatio:0.000} of fp32");
-            var chosen = results.Where(c => c.WithinBudget).MinBy(c => c.CostRatio)!;
-            var chosenOptions = built.First(b => b.Name == chosen.Name).Options;
-            if (probe is OrtSpeedProbe ort) foreach (var b in built) ort.Forget(b.Path);
 
-            var searchResult = SpeedSearch.Run(inputPath, outputPath, chosenOptions, RangesFor(chosenOptions), probe, search, log);
-            return new AutoQuantizeResult(chosen.Name, chosenOptions, searchResult, results, fp32Metric);
+            // Rounds interleave fp32 and every distinct candidate, so load from other processes hits all alike.
+            var timed = built.Where(b => b.SameAs is null).ToList();
+            var speedups = Time(probe, inputPath, timed.Select(t => t.Path).ToList(), auto.Rounds);
+            AutoCandidate Describe(Built b)
+            {
+                var s = speedups[timed.FindIndex(t => t.Path == b.Path)];
+                return new AutoCandidate(b.Name, s, SpeedComparison.CostRatio(s), b.Metric, b.Ok, b.SameAs);
+            }
+            var results = built.Select(Describe).ToList();
+            foreach (var c in results.Where(c => c.SameAs is null))
+                log?.Invoke($"candidate {c.Name}: {string.Join(", ", probe.BatchSizes.Select((n, i) => $"batch {n} x{c.Speedups[i]:0.00}"))} vs fp32");
+            foreach (var b in timed) SpeedComparison.Forget(probe, b.Path);
+
+            // A form that quantizes nothing is fp32 under another name: never a choice.
+            var eligible = built.Where(b => b.Ok && b.Report.Quantized.Count > 0).ToList();
+            if (eligible.Count == 0 && built.All(b => b.Report.Quantized.Count == 0))
+                throw new EdgeException("auto quantization: no form quantizes any node of this model (no Conv, MatMul or Gemm with constant weights?)");
+            if (eligible.Count == 0)
+            {
+                // Layer-by-layer fallback for accuracy: the fastest form, its most sensitive layers kept float.
+                var fastest = built.Where(b => b.Report.Quantized.Count > 0).MinBy(b => SpeedComparison.CostRatio(speedups[timed.FindIndex(t => t.Path == b.Path)]))!;
+                log?.Invoke($"no form within the accuracy budget (fp32 {fp32Metric:0.####}); sensitivity search on {fastest.Name}");
+                var sensitivity = SensitivitySearch.Run(inputPath, outputPath, fastest.Options, calibration, evaluate!, new SensitivityOptions { MaxDrop = auto.MaxDrop });
+                return new AutoQuantizeResult(fastest.Name + "+sensitivity", fastest.Options with { KeepInFloat = [.. fastest.Options.KeepInFloat, .. sensitivity.KeptInFloat] },
+                    sensitivity.Report, results, fp32Metric, [], sensitivity.KeptInFloat, null);
+            }
+            // The cheapest form that is no slower than fp32 at any batch size; failing that, the cheapest, to fall back from.
+            AutoCandidate Result(Built b) => results.First(r => r.Name == b.Name);
+            var fastEnough = eligible.Where(b => Result(b).Speedups.All(x => x >= auto.MinSpeedup)).ToList();
+            var chosen = (fastEnough.Count > 0 ? fastEnough : eligible).MinBy(b => Result(b).CostRatio)!;
+            var chosenSpeedups = results.First(r => r.Name == chosen.Name).Speedups;
+            bool slower = chosenSpeedups.Any(s => s < auto.MinSpeedup);
+            if (auto.LayerSearch == LayerSearch.Always || (slower && auto.LayerSearch == LayerSearch.IfSlower))
+            {
+                log?.Invoke(slower
+                    ? $"{chosen.Name} is slower than fp32 at batch {string.Join(", ", probe.BatchSizes.Where((_, i) => chosenSpeedups[i] < auto.MinSpeedup))}: per-layer fallback"
+                    : $"{chosen.Name}: per-layer speed search");
+                var search = SpeedSearch.Run(inputPath, outputPath, chosen.Options, RangesFor(chosen.Options), probe, auto.Search, log);
+                return new AutoQuantizeResult(chosen.Name, chosen.Options with { KeepInFloat = [.. chosen.Options.KeepInFloat, .. search.KeptInFloat] },
+                    search.Report, results, fp32Metric, search.KeptInFloat, [], search);
+            }
+            File.Copy(chosen.Path, outputPath, overwrite: true);
+            return new AutoQuantizeResult(chosen.Name, chosen.Options, chosen.Report, results, fp32Metric, [], [], null);
         }
         finally
         {
@@ -120,9 +186,21 @@ public static class AutoQuantizer
         }
     }
 
-    private static double Median(List<double> v)
+    private sealed record Built(string Name, QuantizeOptions Options, QuantizeReport Report, string Path, double? Metric, bool Ok, string? SameAs);
+
+    /// <summary>Speed-up over fp32 of each model at each batch size: the median of per-round ratios, fp32 timed in every round.</summary>
+    private static List<double[]> Time(ISpeedProbe probe, string fp32, IReadOnlyList<string> models, int rounds)
     {
-        var s = v.Order().ToArray();
-        return s[s.Length / 2];
+        var perRound = models.Select(_ => new List<double[]>()).ToList();
+        for (int r = 0; r < rounds; r++)
+        {
+            var f = probe.Measure(fp32);
+            for (int i = 0; i < models.Count; i++)
+            {
+                var m = probe.Measure(models[i]);
+                perRound[i].Add(f.Zip(m, (a, b) => a / b).ToArray());
+            }
+        }
+        return perRound.Select(p => Enumerable.Range(0, probe.BatchSizes.Count).Select(k => SpeedComparison.Median(p.Select(x => x[k]))).ToArray()).ToList();
     }
 }

@@ -14,11 +14,14 @@ public sealed record SpeedSearchOptions
     /// </summary>
     public double MinGain { get; init; } = 0.05;
 
-    /// <summary>Weight of batch-1 latency in the cost; the rest is the batch-N time (throughput).</summary>
-    public double Batch1Weight { get; init; } = 0.5;
-
     /// <summary>Op types of the quantized nodes whose float form is tried (the ones with weights, where int8 can lose).</summary>
     public IReadOnlyList<string> CandidateOpTypes { get; init; } = ["Conv", "MatMul", "Gemm"];
+
+    /// <summary>
+    /// At most this many layers are tried, the smallest weights first: int8 loses where a layer's arithmetic is too
+    /// small to pay for its quantize/dequantize, and each trial costs a quantization, a session and 2 × Repeats timings.
+    /// </summary>
+    public int MaxTrials { get; init; } = 16;
 
     /// <summary>
     /// Largest output/input file size ratio a float layer may bring the model to (null: no limit). Putting a layer
@@ -30,8 +33,8 @@ public sealed record SpeedSearchOptions
     {
         if (MaxSizeRatio is { } r && !(r > 0)) throw new EdgeException($"speed search max size ratio must be > 0, got {r}");
         if (Repeats < 1) throw new EdgeException($"speed search repeats must be ≥ 1, got {Repeats}");
+        if (MaxTrials < 0) throw new EdgeException($"speed search max trials must be ≥ 0, got {MaxTrials}");
         if (!(MinGain >= 0 && MinGain < 1)) throw new EdgeException($"speed search min gain must be in [0, 1), got {MinGain}");
-        if (!(Batch1Weight >= 0 && Batch1Weight <= 1)) throw new EdgeException($"speed search batch-1 weight must be in [0, 1], got {Batch1Weight}");
     }
 }
 
@@ -41,12 +44,13 @@ public sealed record LayerSpeed(string Node, string OpType, double CostRatio, bo
 public sealed record SpeedSearchResult(QuantizeReport Report, IReadOnlyList<string> KeptInFloat, IReadOnlyList<LayerSpeed> Layers, int Measurements);
 
 /// <summary>
-/// Per-layer speed search: quantizes the model, then tries each quantized weighted layer back in float and keeps it
-/// float when the whole model gets faster by more than <see cref="SpeedSearchOptions.MinGain"/> (int8 does not pay
-/// for a small layer when its QuantizeLinear/DequantizeLinear cost more than the integer kernel saves). Decisions
-/// are greedy, in graph order, each against the best model so far, timed interleaved A/B/A/B so machine load hits
-/// both alike. Whole-model timing (not per-node profiles) is what counts: removing a layer's Q/DQ changes its
-/// neighbours too.
+/// Per-layer speed search, the layer-by-layer fallback of auto mode: quantizes the model, then tries quantized
+/// weighted layers back in float (the smallest first, at most <see cref="SpeedSearchOptions.MaxTrials"/>) and keeps
+/// one float when the whole model gets cheaper by more than <see cref="SpeedSearchOptions.MinGain"/> at the probe's
+/// batch sizes (int8 does not pay for a small layer when its QuantizeLinear/DequantizeLinear cost more than the
+/// integer kernel saves). Decisions are greedy, each against the best model so far, timed interleaved A/B/A/B so
+/// machine load hits both alike. Whole-model timing (not per-node profiles) is what counts: removing a layer's Q/DQ
+/// changes its neighbours too.
 /// </summary>
 public static class SpeedSearch
 {
@@ -70,7 +74,9 @@ public static class SpeedSearch
             }
             var kept = new List<string>();
             string best = Build(kept, out var baseReport);
-            var candidates = baseReport.Quantized.Where(q => search.CandidateOpTypes.Contains(q.OpType)).ToArray();
+            var weights = WeightSizes(inputPath, options);
+            var candidates = baseReport.Quantized.Where(q => search.CandidateOpTypes.Contains(q.OpType))
+                .OrderBy(q => weights.GetValueOrDefault(q.Name, long.MaxValue)).Take(search.MaxTrials).ToArray();
             var layers = new List<LayerSpeed>();
             long inputBytes = new FileInfo(inputPath).Length;
             foreach (var c in candidates)
@@ -85,7 +91,7 @@ public static class SpeedSearch
                     File.Delete(trial);
                     continue;
                 }
-                double ratio = CostRatio(probe, best, trial, search);
+                double ratio = SpeedComparison.CostRatio(SpeedComparison.Speedups(probe, best, trial, search.Repeats));
                 measurements += 2 * search.Repeats;
                 bool keep = ratio < 1 - search.MinGain;
                 layers.Add(new LayerSpeed(c.Name, c.OpType, ratio, keep));
@@ -93,11 +99,12 @@ public static class SpeedSearch
                 if (keep)
                 {
                     kept.Add(c.Name);
-                    Forget(probe, best);
+                    SpeedComparison.Forget(probe, best);
                     best = trial;
                 }
-                else Forget(probe, trial);
+                else SpeedComparison.Forget(probe, trial);
             }
+            SpeedComparison.Forget(probe, best);
             var finalReport = OnnxQuantizer.Quantize(inputPath, outputPath, options with { KeepInFloat = [.. options.KeepInFloat, .. kept] }, ranges);
             return new SpeedSearchResult(finalReport, kept, layers, measurements);
         }
@@ -107,27 +114,14 @@ public static class SpeedSearch
         }
     }
 
-    /// <summary>
-    /// Cost of <paramref name="b"/> relative to <paramref name="a"/>: the median over interleaved repeats of the
-    /// weighted batch-1 and batch-N time ratios (below 1: b is faster).
-    /// </summary>
-    public static double CostRatio(ISpeedProbe probe, string a, string b, SpeedSearchOptions search)
+    /// <summary>Element count of each node's constant weight (its second input) in the graph the op quantizers see.</summary>
+    private static Dictionary<string, long> WeightSizes(string inputPath, QuantizeOptions options)
     {
-        var ratios = new double[search.Repeats];
-        for (int r = 0; r < search.Repeats; r++)
-        {
-            // Alternate which goes first, so a warm-up or a load spike does not always favour the same one.
-            SpeedSample sa, sb;
-            if (r % 2 == 0) { sa = probe.Measure(a); sb = probe.Measure(b); }
-            else { sb = probe.Measure(b); sa = probe.Measure(a); }
-            ratios[r] = search.Batch1Weight * (sb.Batch1Ms / sa.Batch1Ms) + (1 - search.Batch1Weight) * (sb.BatchMs / sa.BatchMs);
-        }
-        Array.Sort(ratios);
-        return ratios[ratios.Length / 2];
-    }
-
-    private static void Forget(ISpeedProbe probe, string path)
-    {
-        if (probe is OrtSpeedProbe ort) ort.Forget(path);
+        var graph = OnnxQuantizer.Rewrite(ModelFile.Load(inputPath), options).Model.Graph;
+        var index = new GraphIndex(graph);
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var n in graph.Node)
+            if (n.Input.Count > 1 && index.Initializers.TryGetValue(n.Input[1], out var w)) sizes[n.Name] = Tensors.ElementCount(w);
+        return sizes;
     }
 }
