@@ -1,8 +1,6 @@
 using Edge.Core;
 using Edge.Core.Data;
-using Edge.Core.Imaging;
 using Edge.Core.Manifest;
-using Edge.Core.Preprocessing;
 using Edge.Core.Progress;
 using Edge.Quantize.Guarantee;
 using Edge.Quantize.Packaging;
@@ -23,40 +21,9 @@ public sealed class PackageQuantizerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>A gray 1x8x8 model: Conv 1x1 → ReLU → GAP → Gemm; output 0 is "dark" (mean below 0), 1 "bright".</summary>
-    private ModelPackage DarkBrightPackage()
-    {
-        var g = new TinyGraph();
-        string x = g.Input("input", 1, 8, 8);
-        string c = g.Op("Conv", [x, g.Constant("w", [2, 1, 1, 1], 1f, -1f)], ("kernel_shape", new long[] { 1, 1 }));
-        string pooled = g.Op("Flatten", [g.Op("GlobalAveragePool", [g.Op("Relu", [c])])]);
-        g.Output(g.Op("Gemm", [pooled, g.Constant("fc", [2, 2], -4f, 4f, 4f, -4f), g.Constant("fcb", [2], 0f, 0f)], ("transB", 1L)));
-        string model = g.Save(_dir, "dark-bright.onnx");
-        var spec = new PreprocessSpec { Channels = 1, Height = 8, Width = 8, Mean = [0.5f], Std = [0.25f] };
-        return ModelPackage.Write(Path.Combine(_dir, "fp32"), model, new ModelManifest
-        {
-            Name = "dark-bright", Labels = ["dark", "bright"], Input = new TensorSpec("input", [-1, 1, 8, 8]),
-            Output = new OutputSpec(g.Build().Graph.Output[0].Name, [-1, 2]), Preprocess = spec,
-        });
-    }
+    private ModelPackage DarkBrightPackage() => DarkBrightFixture.Package(_dir);
 
-    /// <summary>An image folder "bright/" and "dark/" (alphabetical: bright is class 0) of RGB 8x8 PNGs, 40 each.</summary>
-    private string RgbImageFolder()
-    {
-        string root = Path.Combine(_dir, "images");
-        var rng = new Random(4);
-        foreach (var (cls, lo, hi) in new[] { ("bright", 170, 255), ("dark", 0, 85) })
-        {
-            Directory.CreateDirectory(Path.Combine(root, cls));
-            for (int i = 0; i < 40; i++)
-            {
-                var px = new byte[8 * 8 * 3];
-                for (int p = 0; p < px.Length; p++) px[p] = (byte)rng.Next(lo, hi);
-                File.WriteAllBytes(Path.Combine(root, cls, $"{i}.png"), ImageEncoder.Png(new RawImage(px, 8, 8, 3)));
-            }
-        }
-        return root;
-    }
+    private string RgbImageFolder() => DarkBrightFixture.ImageFolder(_dir);
 
     private static QuantizePackageOptions Options(string outDir, string data, bool allowSlower = true) => new()
     {
