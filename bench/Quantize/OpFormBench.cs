@@ -7,7 +7,7 @@ using Google.Protobuf;
 namespace Edge.Bench.Quantize;
 
 /// <summary>
-/// `--op-forms`: which int8 form of the mobile-CNN op patterns ONNX Runtime runs fastest. Chains of six MBConv blocks
+/// `--op-forms`: which int8 form of the mobile-CNN op patterns ONNX Runtime runs fastest. A stem conv and six MBConv blocks
 /// (EfficientNet's: SiLU and a Sigmoid squeeze-excitation; MobileNetV3's: HardSwish and a HardSigmoid one; 8x8 maps,
 /// 40 channels expanded to 240) are quantized in each form and timed against fp32 at batch 1 and 64, interleaved
 /// (docs/BENCHMARKS.md, "Quantizer round 6").
@@ -157,7 +157,9 @@ internal static class OpFormBench
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
         foreach (long d in new long[] { Channels, Side, Side }) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
         g.Input.Add(new ValueInfoProto { Name = "x", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } });
-        string h = "x";
+        // A stem conv first, as in the real networks: the first residual then reads a conv output, not the graph input
+        // (an Add on the quantized graph input keeps ONNX Runtime's layout optimizer from moving the skip path to NHWC).
+        string h = Act("stem", Conv("stem", "x", Channels, Channels, 3));
         for (int b = 0; b < Blocks; b++)
         {
             string s = $"block{b}";

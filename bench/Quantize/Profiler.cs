@@ -87,3 +87,19 @@ internal static class GraphDump
             Console.WriteLine($"  {t.Name} = [{string.Join(", ", Edge.Onnx.Graph.Tensors.ToInt64s(t))}]");
     }
 }
+
+/// <summary>`--optimized FILE...`: the op histogram of the graph ONNX Runtime actually runs (ORT_ENABLE_ALL, written to FILE.ort-opt.onnx).</summary>
+internal static class OptimizedGraph
+{
+    public static void Dump(string path)
+    {
+        string optimized = Path.ChangeExtension(path, ".ort-opt.onnx");
+        using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = optimized })
+        using (new InferenceSession(path, options)) { }
+        var model = Edge.Onnx.Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(optimized));
+        Console.WriteLine($"# {path} as ONNX Runtime runs it: {model.Graph.Node.Count} nodes");
+        foreach (var g in model.Graph.Node.GroupBy(n => (n.Domain, n.OpType)).OrderByDescending(g => g.Count()))
+            Console.WriteLine($"  {g.Count(),4} {(g.Key.Domain.Length > 0 ? g.Key.Domain + "." : "")}{g.Key.OpType}");
+    }
+}
+

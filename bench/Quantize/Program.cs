@@ -24,6 +24,11 @@ public static class Program
             OpFormBench.Run(f.Threads, f.Rounds, f.LatencyRuns, f.ThroughputRuns, f.OutDir);
             return 0;
         }
+        if (args is ["--optimized", .. var models])
+        {
+            foreach (string f in models) OptimizedGraph.Dump(f);
+            return 0;
+        }
         if (args is ["--dump", .. var files])
         {
             foreach (string f in files) GraphDump.Dump(f);

@@ -6,7 +6,7 @@ HardSwish, HardSigmoid, squeeze-excitation, depthwise convs, residual Adds) as o
 test models for `edge quantize`, not Edge's own CNN students (src/Distill/Models).
 
 Usage: nice -n 5 /usr/bin/python3 scripts/zoo/make_cnn_students.py --arch efficientnet_b0 --out runs/zoo/effnet-b0
-       [--epochs 2] [--train-samples 60000] [--threads 1] [--opset 17] [--width 1.0] [--stem-stride 1] [--seed 0]
+       [--epochs 2] [--train-samples 60000] [--threads 1] [--opset 17] [--width 1.0] [--stem-stride 1] [--dropout 0.2] [--drop-path 0.1] [--seed 0]
 Writes OUT/model.onnx, OUT/manifest.json, OUT/train.json (what was run, accuracy, seconds).
 """
 import argparse, gzip, json, math, os, struct, time
@@ -38,14 +38,14 @@ def load(split):
     return (x - MEAN) / STD, y
 
 
-def build(arch, width, stem_stride):
+def build(arch, width, stem_stride, dropout=0.2, drop_path=0.1):
     if arch == "efficientnet_b0":
         setting, last = efficientnet._efficientnet_conf("efficientnet_b0", width_mult=width, depth_mult=1.0)
-        model = efficientnet.EfficientNet(setting, dropout=0.2, stochastic_depth_prob=0.1, num_classes=10, last_channel=last)
+        model = efficientnet.EfficientNet(setting, dropout=dropout, stochastic_depth_prob=drop_path, num_classes=10, last_channel=last)
         stem = model.features[0][0]
     elif arch == "mobilenet_v3_small":
         setting, last = mobilenetv3._mobilenet_v3_conf("mobilenet_v3_small", width_mult=width)
-        model = mobilenetv3.MobileNetV3(setting, last, num_classes=10, dropout=0.2)
+        model = mobilenetv3.MobileNetV3(setting, last, num_classes=10, dropout=dropout)
         stem = model.features[0][0]
     else:
         raise SystemExit(f"unknown --arch {arch}: efficientnet_b0 or mobilenet_v3_small")
@@ -99,6 +99,8 @@ def main():
     ap.add_argument("--opset", type=int, default=17)
     ap.add_argument("--width", type=float, default=1.0)
     ap.add_argument("--stem-stride", type=int, default=1)
+    ap.add_argument("--dropout", type=float, default=0.2)
+    ap.add_argument("--drop-path", type=float, default=0.1, help="EfficientNet's stochastic depth")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -111,7 +113,7 @@ def main():
         keep = torch.randperm(len(xtr), generator=gen)[:a.train_samples]
         xtr, ytr = xtr[keep], ytr[keep]
     # Channels-last runs PyTorch's CPU depthwise convs on oneDNN: about 1.5x faster to train here.
-    model = build(a.arch, a.width, a.stem_stride).to(memory_format=torch.channels_last)
+    model = build(a.arch, a.width, a.stem_stride, a.dropout, a.drop_path).to(memory_format=torch.channels_last)
     params = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.05)
     steps = a.epochs * math.ceil(len(xtr) / a.batch_size)

@@ -120,6 +120,8 @@ public static class OnnxQuantizer
         var rewrites = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (string name in options.GraphPasses)
             rewrites[name] = rewrites.GetValueOrDefault(name) + passes.Get(name).Apply(model);
+        // Rewrites leave the weights they replaced behind; calibration and shape probing would carry (and warn about) them.
+        if (fusedAttention > 0 || rewrites.Values.Any(v => v > 0)) new DeadNodeRemovalPass().Apply(model);
         var graph = model.Graph;
         for (int i = 0; i < graph.Node.Count; i++)
             if (string.IsNullOrEmpty(graph.Node[i].Name)) graph.Node[i].Name = $"{graph.Node[i].OpType}_{i}";

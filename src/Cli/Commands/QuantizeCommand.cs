@@ -52,7 +52,7 @@ public sealed class QuantizeCommand : ICliCommand
         var dataset = new Option<string>("--data") { Description = "Dataset for calibration and the held-out check (its train split): fashion-mnist, an IDX folder or an image folder", DefaultValueFactory = _ => BuiltInDatasets.FashionMnist.Name };
         var labels = new Option<string?>("--labels") { Description = "Class names of --data: a labels file or a comma-separated list in class-index order (matched to the model's labels by name)" };
         var holdout = new Option<double?>("--holdout-fraction") { Description = "For a folder without split subfolders: the fraction per class set aside as its test split (seeded by --seed); calibration uses the rest" };
-        var holdoutSamples = new Option<int>("--holdout-samples") { Description = "Held-out training images (never the calibration ones) for the accuracy budget and the searches", DefaultValueFactory = _ => 2000 };
+        var holdoutSamples = new Option<int>("--holdout-samples") { Description = "Held-out training images (never the calibration ones) for the accuracy budget and the searches", DefaultValueFactory = _ => 5000 };
         var seed = new Option<int>("--seed") { Description = "Seed for drawing the calibration and held-out images", DefaultValueFactory = _ => 0 };
         var batchSizes = new Option<string>("--batch-sizes") { Description = "Batch sizes at which the INT8 package must be no slower than fp32 (comma-separated)", DefaultValueFactory = _ => "1,64" };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads for the speed measurements (the serving setting)", DefaultValueFactory = _ => 2 };

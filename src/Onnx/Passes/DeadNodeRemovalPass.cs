@@ -30,7 +30,9 @@ public sealed class DeadNodeRemovalPass : IGraphPass
         var dead = GraphIndex.NodeSet();
         foreach (var n in graph.Node) if (!live.Contains(n)) dead.Add(n);
         if (dead.Count > 0) GraphIndex.Remove(graph, dead);
-        var keep = graph.Initializer.Where(t => needed.Contains(t.Name)).ToList();
+        // An initializer also listed as a graph input (IR < 4 models) stays: dropping it would turn it into a required input.
+        var inputs = new HashSet<string>(graph.Input.Select(i => i.Name), StringComparer.Ordinal);
+        var keep = graph.Initializer.Where(t => needed.Contains(t.Name) || inputs.Contains(t.Name)).ToList();
         if (keep.Count != graph.Initializer.Count)
         {
             graph.Initializer.Clear();

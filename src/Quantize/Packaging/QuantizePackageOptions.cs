@@ -22,7 +22,7 @@ public sealed record QuantizePackageOptions
     /// </summary>
     public double? AccuracyBudgetPoints { get; init; }
     /// <summary>Held-out train images (disjoint from the calibration images) for the accuracy budget and the searches.</summary>
-    public int HoldoutSamples { get; init; } = 2000;
+    public int HoldoutSamples { get; init; } = 5000;
     /// <summary>Auto mode: the speed search keeps a layer float only while the file stays at most this fraction of fp32.</summary>
     public double? MaxSizeRatio { get; init; }
     /// <summary>Auto mode: when to run the per-layer speed search after choosing a form.</summary>
