@@ -88,7 +88,7 @@ public static class Program
                 {
                     string to = s == steps.Count - 1 ? path : $"{path}.step{s}.onnx";
                     var options = steps[s];
-                    var report = OnnxQuantizer.Quantize(from, to, options, options.IsStatic ? calibration : null);
+                    var report = OnnxQuantizer.Quantize(from, to, options, options.NeedsCalibration ? calibration : null);
                     Console.WriteLine($"  {variant}{(steps.Count > 1 ? $" step {s + 1}" : "")}: {report} in {t0.Elapsed.TotalSeconds:F1} s");
                     foreach (var k in report.KeptInFloat.GroupBy(k => (k.OpType, k.Reason)))
                         Console.WriteLine($"    float: {k.Count()} x {k.Key.OpType}: {k.Key.Reason}");

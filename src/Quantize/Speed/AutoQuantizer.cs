@@ -41,7 +41,10 @@ public sealed record AutoOptions
     }
 }
 
-/// <summary>One configuration <see cref="AutoQuantizer"/> tried: its speed-up over fp32 per batch size, cost (below 1 = faster) and metric.</summary>
+/// <summary>
+/// One configuration <see cref="AutoQuantizer"/> tried: its speed-up over fp32 per batch size, cost (below 1 = faster)
+/// and metric (null when not evaluated: a faster form already met the budget).
+/// </summary>
 public sealed record AutoCandidate(string Name, IReadOnlyList<double> Speedups, double CostRatio, double? Metric, bool WithinBudget, string? SameAs = null);
 
 public sealed record AutoQuantizeResult(
@@ -52,9 +55,9 @@ public sealed record AutoQuantizeResult(
 /// <c>--mode auto</c>: picks the int8 form by measuring, not by rule. It builds a few whole-model configurations
 /// (dynamic; static QOperator on Linear layers only; static QOperator everywhere, which keeps a mobile CNN's blocks in
 /// int8; dynamic after the exact conv rewrites of <see cref="ConvRewrites"/>, without and with Linear layers as
-/// QLinearConv — each with attention fused where the graph has one), drops those that miss the accuracy budget or
-/// quantize nothing, times the rest against fp32 interleaved at the probe's batch sizes and keeps the cheapest of
-/// those no slower than fp32 at every batch size (the cheapest overall when none is). Then it falls back layer by
+/// QLinearConv — each with attention fused where the graph has one), drops those that quantize nothing, times the rest against fp32 interleaved at the probe's batch sizes and keeps the cheapest of
+/// those no slower than fp32 at every batch size (the cheapest overall when none is) that meets the accuracy budget,
+/// evaluating accuracy in that order until one does. Then it falls back layer by
 /// layer where it must: for accuracy (no candidate within the budget) with the sensitivity search, for speed (the
 /// chosen form slower than fp32 at a batch size) with the per-layer <see cref="SpeedSearch"/>. Candidates whose
 /// rewrites produce the same graph share one calibration, and identical int8 files are timed once.
@@ -114,7 +117,6 @@ public static class AutoQuantizer
         Directory.CreateDirectory(dir);
         try
         {
-            double? fp32Metric = evaluate?.Invoke(inputPath);
             var built = new List<Built>();
             var byHash = new Dictionary<string, Built>(StringComparer.Ordinal);
             foreach (var (name, options) in candidates)
@@ -128,45 +130,54 @@ public static class AutoQuantizer
                     log?.Invoke($"candidate {name}: the same model as {twin.Name}");
                     continue;
                 }
-                double? metric = evaluate?.Invoke(path);
-                bool ok = metric is null || fp32Metric - metric <= auto.MaxDrop;
-                var b = new Built(name, options, report, path, metric, ok, null);
+                var b = new Built(name, options, report, path, null);
                 built.Add(b);
                 byHash[hash] = b;
-                log?.Invoke($"candidate {name}: built{(metric is { } m ? $", metric {m:0.####} (fp32 {fp32Metric:0.####})" : "")}{(ok ? "" : " — over the accuracy budget")}");
             }
+            // A form that quantizes nothing is fp32 under another name: never a choice.
+            var distinct = built.Where(b => b.SameAs is null && b.Report.Quantized.Count > 0).ToList();
+            if (distinct.Count == 0)
+                throw new EdgeException("auto quantization: no form quantizes any node of this model (no Conv, MatMul or Gemm with constant weights?)");
 
             // Rounds interleave fp32 and every distinct candidate, so load from other processes hits all alike.
-            var timed = built.Where(b => b.SameAs is null).ToList();
-            var speedups = Time(probe, inputPath, timed.Select(t => t.Path).ToList(), auto.Rounds);
-            AutoCandidate Describe(Built b)
-            {
-                var s = speedups[timed.FindIndex(t => t.Path == b.Path)];
-                return new AutoCandidate(b.Name, s, SpeedComparison.CostRatio(s), b.Metric, b.Ok, b.SameAs);
-            }
-            var results = built.Select(Describe).ToList();
-            foreach (var c in results.Where(c => c.SameAs is null))
-                log?.Invoke($"candidate {c.Name}: {string.Join(", ", probe.BatchSizes.Select((n, i) => $"batch {n} x{c.Speedups[i]:0.00}"))} vs fp32");
-            foreach (var b in timed) SpeedComparison.Forget(probe, b.Path);
+            var speedups = Time(probe, inputPath, distinct.Select(t => t.Path).ToList(), auto.Rounds);
+            foreach (var b in distinct) SpeedComparison.Forget(probe, b.Path);
+            double[] SpeedupsOf(Built b) => speedups[distinct.FindIndex(t => t.Path == b.Path)];
+            double Cost(Built b) => SpeedComparison.CostRatio(SpeedupsOf(b));
+            foreach (var b in distinct)
+                log?.Invoke($"candidate {b.Name}: {string.Join(", ", probe.BatchSizes.Select((n, i) => $"batch {n} x{SpeedupsOf(b)[i]:0.00}"))} vs fp32");
 
-            // A form that quantizes nothing is fp32 under another name: never a choice.
-            var eligible = built.Where(b => b.Ok && b.Report.Quantized.Count > 0).ToList();
-            if (eligible.Count == 0 && built.All(b => b.Report.Quantized.Count == 0))
-                throw new EdgeException("auto quantization: no form quantizes any node of this model (no Conv, MatMul or Gemm with constant weights?)");
-            if (eligible.Count == 0)
+            // Accuracy in speed order (forms no slower than fp32 first), until one fits the budget: most models need one evaluation.
+            var order = distinct.OrderBy(b => SpeedupsOf(b).All(x => x >= auto.MinSpeedup) ? 0 : 1).ThenBy(Cost).ToList();
+            double? fp32Metric = evaluate?.Invoke(inputPath);
+            var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+            Built? chosen = null;
+            foreach (var b in order)
+            {
+                if (evaluate is null) { chosen = b; break; }
+                double m = metrics[b.Path] = evaluate(b.Path);
+                bool ok = fp32Metric - m <= auto.MaxDrop;
+                log?.Invoke($"candidate {b.Name}: metric {m:0.####} (fp32 {fp32Metric:0.####}){(ok ? "" : " — over the accuracy budget")}");
+                if (ok) { chosen = b; break; }
+            }
+            var results = built.Where(b => b.Report.Quantized.Count > 0 || b.SameAs is not null).Select(b =>
+            {
+                var origin = b.SameAs is null ? b : built.First(x => x.Name == b.SameAs);
+                if (origin.Report.Quantized.Count == 0) return null;
+                double? metric = metrics.TryGetValue(origin.Path, out var mm) ? mm : null;
+                bool within = metric is { } v ? fp32Metric - v <= auto.MaxDrop : evaluate is null;
+                return new AutoCandidate(b.Name, SpeedupsOf(origin), Cost(origin), metric, within, b.SameAs);
+            }).OfType<AutoCandidate>().ToList();
+            if (chosen is null)
             {
                 // Layer-by-layer fallback for accuracy: the fastest form, its most sensitive layers kept float.
-                var fastest = built.Where(b => b.Report.Quantized.Count > 0).MinBy(b => SpeedComparison.CostRatio(speedups[timed.FindIndex(t => t.Path == b.Path)]))!;
+                var fastest = order[0];
                 log?.Invoke($"no form within the accuracy budget (fp32 {fp32Metric:0.####}); sensitivity search on {fastest.Name}");
                 var sensitivity = SensitivitySearch.Run(inputPath, outputPath, fastest.Options, calibration, evaluate!, new SensitivityOptions { MaxDrop = auto.MaxDrop });
                 return new AutoQuantizeResult(fastest.Name + "+sensitivity", fastest.Options with { KeepInFloat = [.. fastest.Options.KeepInFloat, .. sensitivity.KeptInFloat] },
                     sensitivity.Report, results, fp32Metric, [], sensitivity.KeptInFloat, null);
             }
-            // The cheapest form that is no slower than fp32 at any batch size; failing that, the cheapest, to fall back from.
-            AutoCandidate Result(Built b) => results.First(r => r.Name == b.Name);
-            var fastEnough = eligible.Where(b => Result(b).Speedups.All(x => x >= auto.MinSpeedup)).ToList();
-            var chosen = (fastEnough.Count > 0 ? fastEnough : eligible).MinBy(b => Result(b).CostRatio)!;
-            var chosenSpeedups = results.First(r => r.Name == chosen.Name).Speedups;
+            var chosenSpeedups = SpeedupsOf(chosen);
             bool slower = chosenSpeedups.Any(s => s < auto.MinSpeedup);
             if (auto.LayerSearch == LayerSearch.Always || (slower && auto.LayerSearch == LayerSearch.IfSlower))
             {
@@ -186,7 +197,7 @@ public static class AutoQuantizer
         }
     }
 
-    private sealed record Built(string Name, QuantizeOptions Options, QuantizeReport Report, string Path, double? Metric, bool Ok, string? SameAs);
+    private sealed record Built(string Name, QuantizeOptions Options, QuantizeReport Report, string Path, string? SameAs);
 
     /// <summary>Speed-up over fp32 of each model at each batch size: the median of per-round ratios, fp32 timed in every round.</summary>
     private static List<double[]> Time(ISpeedProbe probe, string fp32, IReadOnlyList<string> models, int rounds)
