@@ -1,6 +1,8 @@
 using System.Diagnostics;
-using Edge.Export.Quantize;
-using Edge.Export.Quantize.Graph;
+using Edge.Quantize;
+using Edge.Onnx;
+using Edge.Onnx.Graph;
+using Edge.Quantize.Passes;
 using Edge.Onnx.Proto;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
@@ -136,9 +138,9 @@ internal static class OpThreadBench
     {
         var w = new byte[dims.Aggregate(1L, (a, b) => a * b)];
         for (int j = 0; j < w.Length; j++) w[j] = unchecked((byte)(sbyte)rng.Next(-100, 100));
-        g.Initializer.Add(Tensors.Bytes($"w{i}", QuantType.Int8, dims, w));
+        g.Initializer.Add(Tensors.Bytes($"w{i}", QuantType.Int8.ToOnnx(), dims, w));
         g.Initializer.Add(Tensors.Float($"ws{i}", [channels], Enumerable.Repeat(0.001f, (int)channels).ToArray()));
-        g.Initializer.Add(Tensors.Bytes($"wz{i}", QuantType.Int8, [channels], new byte[channels]));
+        g.Initializer.Add(Tensors.Bytes($"wz{i}", QuantType.Int8.ToOnnx(), [channels], new byte[channels]));
     }
 
     private enum QConvLinks { Chained, StaticQdq, DynamicInput, Realistic }

@@ -84,6 +84,22 @@ internal static class GraphDump
         foreach (var t in bytes.Where(t => t.Bytes >= 1024))
             Console.WriteLine($"{t.Bytes,9} {t.Type,-8} {t.Dims,-14} {t.Name}");
         foreach (var t in model.Graph.Initializer.Where(t => t.DataType == (int)Edge.Onnx.Proto.TensorProto.Types.DataType.Int64))
-            Console.WriteLine($"  {t.Name} = [{string.Join(", ", Edge.Export.Quantize.Graph.Tensors.ToInt64s(t))}]");
+            Console.WriteLine($"  {t.Name} = [{string.Join(", ", Edge.Onnx.Graph.Tensors.ToInt64s(t))}]");
     }
 }
+
+/// <summary>`--optimized FILE...`: the op histogram of the graph ONNX Runtime actually runs (ORT_ENABLE_ALL, written to FILE.ort-opt.onnx).</summary>
+internal static class OptimizedGraph
+{
+    public static void Dump(string path)
+    {
+        string optimized = Path.ChangeExtension(path, ".ort-opt.onnx");
+        using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = optimized })
+        using (new InferenceSession(path, options)) { }
+        var model = Edge.Onnx.Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(optimized));
+        Console.WriteLine($"# {path} as ONNX Runtime runs it: {model.Graph.Node.Count} nodes");
+        foreach (var g in model.Graph.Node.GroupBy(n => (n.Domain, n.OpType)).OrderByDescending(g => g.Count()))
+            Console.WriteLine($"  {g.Count(),4} {(g.Key.Domain.Length > 0 ? g.Key.Domain + "." : "")}{g.Key.OpType}");
+    }
+}
+

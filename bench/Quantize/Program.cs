@@ -1,7 +1,7 @@
 using Edge.Core.Data;
 using Edge.Core.Preprocessing;
-using Edge.Export.Quantize;
-using Edge.Export.Quantize.Calibration;
+using Edge.Quantize;
+using Edge.Quantize.Calibration;
 
 namespace Edge.Bench.Quantize;
 
@@ -16,6 +16,17 @@ public static class Program
         if (args is ["--op-threads"])
         {
             OpThreadBench.Run();
+            return 0;
+        }
+        if (args is ["--op-forms", .. var rest])
+        {
+            var f = BenchOptions.Parse(rest);
+            OpFormBench.Run(f.Threads, f.Rounds, f.LatencyRuns, f.ThroughputRuns, f.OutDir);
+            return 0;
+        }
+        if (args is ["--optimized", .. var models])
+        {
+            foreach (string f in models) OptimizedGraph.Dump(f);
             return 0;
         }
         if (args is ["--dump", .. var files])
@@ -63,9 +74,9 @@ public static class Program
                 // No accuracy filter here (that would need a held-out split; `edge quantize --mode auto` has one):
                 // the table below reports the chosen model's test top-1.
                 var t0 = System.Diagnostics.Stopwatch.StartNew();
-                using var probe = new Edge.Export.Quantize.Speed.OrtSpeedProbe(calibBatches[0], sample, threads: o.Threads);
-                var auto = Edge.Export.Quantize.Speed.AutoQuantizer.Run(o.Model, path, new QuantizeOptions(), calibration, probe, log: m => Console.WriteLine("    " + m));
-                Console.WriteLine($"  auto: chose {auto.Chosen}; {auto.Search.Report}; kept in float for speed: {string.Join(", ", auto.Search.KeptInFloat)} ({t0.Elapsed.TotalSeconds:F0} s)");
+                using var probe = new Edge.Quantize.Speed.OrtSpeedProbe(calibBatches[0], sample, [1, 64], threads: o.Threads);
+                var auto = Edge.Quantize.Speed.AutoQuantizer.Run(o.Model, path, new QuantizeOptions(), calibration, probe, log: m => Console.WriteLine("    " + m));
+                Console.WriteLine($"  auto: chose {auto.Chosen}; {auto.Report}; kept in float for speed: {string.Join(", ", auto.KeptForSpeed)} ({t0.Elapsed.TotalSeconds:F0} s)");
             }
             else if (variant != "fp32" && !variant.StartsWith("file:", StringComparison.Ordinal))
             {
@@ -77,7 +88,7 @@ public static class Program
                 {
                     string to = s == steps.Count - 1 ? path : $"{path}.step{s}.onnx";
                     var options = steps[s];
-                    var report = OnnxQuantizer.Quantize(from, to, options, options.IsStatic ? calibration : null);
+                    var report = OnnxQuantizer.Quantize(from, to, options, options.NeedsCalibration ? calibration : null);
                     Console.WriteLine($"  {variant}{(steps.Count > 1 ? $" step {s + 1}" : "")}: {report} in {t0.Elapsed.TotalSeconds:F1} s");
                     foreach (var k in report.KeptInFloat.GroupBy(k => (k.OpType, k.Reason)))
                         Console.WriteLine($"    float: {k.Count()} x {k.Key.OpType}: {k.Key.Reason}");

@@ -1,6 +1,8 @@
-using Edge.Export.Quantize;
-using Edge.Export.Quantize.Calibration;
-using Edge.Export.Quantize.Graph;
+using Edge.Quantize;
+using Edge.Quantize.Calibration;
+using Edge.Onnx;
+using Edge.Onnx.Graph;
+using Edge.Quantize.Passes;
 
 namespace Edge.Bench.Quantize;
 
@@ -34,7 +36,10 @@ internal static class Variants
         _ => [Options(variant)],
     };
 
-    public static QuantizeOptions Options(string variant) => variant switch
+    public static QuantizeOptions Options(string variant) => variant.StartsWith("auto:", StringComparison.Ordinal)
+        ? Edge.Quantize.Speed.AutoQuantizer.Candidates(new QuantizeOptions()).FirstOrDefault(c => c.Name == variant["auto:".Length..]).Options
+            ?? throw new ArgumentException($"unknown auto candidate {variant}; known: {string.Join(", ", Edge.Quantize.Speed.AutoQuantizer.Candidates(new QuantizeOptions()).Select(c => "auto:" + c.Name))}")
+        : variant switch
     {
         "qop-minmax" => new() { Mode = QuantizationMode.StaticQOperator },
         "qdq-minmax" => new() { Mode = QuantizationMode.StaticQdq },

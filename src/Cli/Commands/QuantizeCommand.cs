@@ -1,10 +1,13 @@
 using System.CommandLine;
 using Edge.Cli.Terminal;
+using Edge.Core.Data;
 using Edge.Core.Manifest;
-using Edge.Export.Packaging;
-using Edge.Export.Quantize;
-using Edge.Export.Quantize.Calibration;
-using Edge.Export.Quantize.Mobile;
+using Edge.Quantize.Guarantee;
+using Edge.Quantize.Speed;
+using Edge.Quantize.Packaging;
+using Edge.Quantize;
+using Edge.Quantize.Calibration;
+using Edge.Quantize.Mobile;
 
 namespace Edge.Cli.Commands;
 
@@ -21,6 +24,11 @@ public sealed class QuantizeCommand : ICliCommand
         ["static-qoperator"] = QuantizationMode.StaticQOperator, ["static-qdq"] = QuantizationMode.StaticQdq, ["dynamic"] = QuantizationMode.Dynamic,
         // Measured: the fastest int8 form within --accuracy-budget (default 0.3 points), then a per-layer speed search.
         ["auto"] = QuantizationMode.Auto,
+    });
+
+    private static readonly Choices<LayerSearch> LayerSearches = new(new Dictionary<string, LayerSearch>
+    {
+        ["if-slower"] = LayerSearch.IfSlower, ["always"] = LayerSearch.Always, ["never"] = LayerSearch.Never,
     });
 
     private static readonly Choices<CalibrationMethod> Methods = new(new Dictionary<string, CalibrationMethod>
@@ -40,9 +48,17 @@ public sealed class QuantizeCommand : ICliCommand
         var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per tensor instead of per output channel" };
         var symmetric = new Option<bool>("--symmetric-activations") { Description = "Zero-centred activation ranges" };
         var keep = new Option<string[]>("--keep-float") { Description = "Node names or op types to keep in float (repeatable)", AllowMultipleArgumentsPerToken = true };
-        var budget = new Option<double?>("--accuracy-budget") { Description = "Max top-1 drop in points vs fp32; runs a sensitivity search keeping the worst layers in float" };
-        var dataset = new Option<string>("--data") { Description = "Dataset for calibration (train split)", DefaultValueFactory = _ => "fashion-mnist" };
-        var seed = new Option<int>("--seed") { Description = "Seed for drawing the calibration set", DefaultValueFactory = _ => 0 };
+        var budget = new Option<double?>("--accuracy-budget") { Description = "Max held-out top-1 drop in points vs fp32 (default 0.3); with a fixed --mode it also runs a sensitivity search keeping the worst layers in float" };
+        var dataset = new Option<string>("--data") { Description = "Dataset for calibration and the held-out check (its train split): fashion-mnist, an IDX folder or an image folder", DefaultValueFactory = _ => BuiltInDatasets.FashionMnist.Name };
+        var labels = new Option<string?>("--labels") { Description = "Class names of --data: a labels file or a comma-separated list in class-index order (matched to the model's labels by name)" };
+        var holdout = new Option<double?>("--holdout-fraction") { Description = "For a folder without split subfolders: the fraction per class set aside as its test split (seeded by --seed); calibration uses the rest" };
+        var holdoutSamples = new Option<int>("--holdout-samples") { Description = "Held-out training images (never the calibration ones) for the accuracy budget and the searches", DefaultValueFactory = _ => 5000 };
+        var seed = new Option<int>("--seed") { Description = "Seed for drawing the calibration and held-out images", DefaultValueFactory = _ => 0 };
+        var batchSizes = new Option<string>("--batch-sizes") { Description = "Batch sizes at which the INT8 package must be no slower than fp32 (comma-separated)", DefaultValueFactory = _ => "1,64" };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads for the speed measurements (the serving setting)", DefaultValueFactory = _ => 2 };
+        var allowSlower = new Option<bool>("--allow-slower") { Description = "Write the INT8 package even where it is slower than fp32 (the output and manifest say so)" };
+        var allowDrop = new Option<bool>("--allow-accuracy-drop") { Description = "Write the INT8 package even when it misses the accuracy budget (the output and manifest say so)" };
+        var layerSearch = LayerSearches.Option("--layer-search", "With --mode auto: when to try layers back in float for speed (if-slower: only when the chosen form is slower than fp32 at a batch size)", "if-slower");
         var maxSize = new Option<double?>("--max-size-ratio") { Description = "With --mode auto: keep a layer float for speed only while the model stays at most this fraction of fp32 (e.g. 0.3)" };
         var passes = new Option<string[]>("--graph-pass") { Description = "Graph rewrite before quantizing, in order (repeatable): pointwise-conv-matmul (1x1 convs as int8 MatMuls), token-depthwise-conv (depthwise convs on <=2x2 maps in token layout), int8-conv-weights (float convs keep int8-stored weights, folded at load), channels-last-conv-io (token<->conv layout changes as 4-D channels-last transposes that ONNX Runtime folds into its NCHWc reorders)", AllowMultipleArgumentsPerToken = true };
         var fuse = new Option<bool>("--fuse-attention") { Description = "With a fixed --mode: replace plain-op attention by one com.microsoft MultiHeadAttention first (--mode auto always tries it)" };
@@ -51,7 +67,8 @@ public sealed class QuantizeCommand : ICliCommand
         var ort = new Option<bool>("--ort") { Description = "Also write model.ort and required_operators*.config for ONNX Runtime Mobile" };
         var command = new Command("quantize", "Quantize a model package to INT8 (dynamic, static QDQ or QOperator) or FP16")
         {
-            model, output, precision, mode, method, percentile, samples, perTensor, symmetric, keep, budget, maxSize, passes, fuse, qconv, qconvRows, dataset, seed, ort,
+            model, output, precision, mode, method, percentile, samples, perTensor, symmetric, keep, budget, maxSize, passes, fuse, qconv, qconvRows,
+            dataset, labels, holdout, holdoutSamples, seed, batchSizes, threads, allowSlower, allowDrop, layerSearch, ort,
         };
         command.SetAction(parse =>
         {
@@ -60,11 +77,23 @@ public sealed class QuantizeCommand : ICliCommand
             {
                 OutputDir = parse.GetValue(output)!,
                 Precision = Precisions.Parse(parse.GetValue(precision)!),
-                Dataset = parse.GetValue(dataset)!,
+                Data = new DatasetSource
+                {
+                    Path = parse.GetValue(dataset)!, Labels = parse.GetValue(labels), HoldoutFraction = parse.GetValue(holdout), SplitSeed = parse.GetValue(seed),
+                },
                 CalibrationSamples = parse.GetValue(samples),
+                HoldoutSamples = parse.GetValue(holdoutSamples),
                 Seed = parse.GetValue(seed),
                 AccuracyBudgetPoints = parse.GetValue(budget),
                 MaxSizeRatio = parse.GetValue(maxSize),
+                LayerSearch = LayerSearches.Parse(parse.GetValue(layerSearch)!),
+                Guarantee = new GuaranteeOptions
+                {
+                    BatchSizes = ParseBatchSizes(parse.GetValue(batchSizes)!),
+                    Threads = parse.GetValue(threads),
+                    AllowSlower = parse.GetValue(allowSlower),
+                    AllowAccuracyDrop = parse.GetValue(allowDrop),
+                },
                 Quantize = new QuantizeOptions
                 {
                     Mode = Modes.Parse(parse.GetValue(mode)!),
@@ -72,7 +101,7 @@ public sealed class QuantizeCommand : ICliCommand
                     SymmetricActivations = parse.GetValue(symmetric),
                     KeepInFloat = parse.GetValue(keep) ?? [],
                     GraphPasses = parse.GetValue(passes) ?? [],
-                    FuseAttention = parse.GetValue(fuse) ? Edge.Export.Quantize.Graph.AttentionForm.MultiHeadAttention : null,
+                    FuseAttention = parse.GetValue(fuse) ? Edge.Quantize.Passes.AttentionForm.MultiHeadAttention : null,
                     LinearsAsQLinearConv = parse.GetValue(qconv),
                     QLinearConvMaxRows = parse.GetValue(qconvRows),
                     Calibration = new CalibrationOptions { Method = Methods.Parse(parse.GetValue(method)!), Percentile = parse.GetValue(percentile) },
@@ -92,5 +121,16 @@ public sealed class QuantizeCommand : ICliCommand
             return 0;
         });
         return command;
+    }
+
+    private static int[] ParseBatchSizes(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var sizes = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out sizes[i]) || sizes[i] < 1)
+                throw new Edge.Core.EdgeException($"--batch-sizes '{text}': '{parts[i]}' is not a positive integer; use e.g. --batch-sizes 1,64");
+        if (sizes.Length == 0) throw new Edge.Core.EdgeException("--batch-sizes is empty; use e.g. --batch-sizes 1,64");
+        return sizes;
     }
 }

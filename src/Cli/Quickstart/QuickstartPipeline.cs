@@ -9,6 +9,7 @@ using Edge.Core.Progress;
 using Edge.Distill.Losses;
 using Edge.Distill.Training;
 using Edge.Export.Packaging;
+using Edge.Quantize.Packaging;
 using Edge.Serve;
 using Edge.Serve.Client;
 using Microsoft.Extensions.Logging;

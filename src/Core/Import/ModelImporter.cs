@@ -88,12 +88,12 @@ public static class ModelImporter
             output = g.Outputs.FirstOrDefault(x => x.Name == name) ?? throw new EdgeException($"{o.Model} has no output '{name}' (its outputs: {string.Join(", ", g.Outputs)})");
         else
         {
-            var vectors = g.Outputs.Where(x => x.Dims.Length == 2 && x.ElementType == "float").ToArray();
+            var vectors = g.Outputs.Where(x => (x.Dims.Length == 2 || !x.KnownRank) && x.ElementType == "float").ToArray();
             if (vectors.Length != 1)
                 throw new EdgeException($"{o.Model} has outputs {string.Join(", ", g.Outputs)}; {(vectors.Length == 0 ? "none is" : "several are")} a class vector [batch, classes]: name the one to use with --output");
             output = vectors[0];
         }
-        if (output.Dims.Length != 2 || output.ElementType != "float")
+        if ((output.KnownRank && output.Dims.Length != 2) || output.ElementType != "float")
             throw new EdgeException($"{o.Model}: output {output} is not a class vector [batch, classes] of float scores; Edge imports image classifiers");
         return output;
     }
@@ -139,7 +139,7 @@ public static class ModelImporter
             labels = set.ClassNames;
         }
         else throw new EdgeException($"{o.Model}: give its class labels with --labels FILE (one per line, in output order) or --data DATASET (its class names)");
-        if (output.Dims[1] > 0 && output.Dims[1] != labels.Count)
+        if (output.Dims.Length == 2 && output.Dims[1] > 0 && output.Dims[1] != labels.Count)
             throw new EdgeException($"{(o.Labels is null ? "the dataset" : "--labels")} gives {labels.Count} classes but {o.Model} output {output} has {output.Dims[1]}; give one label per output");
         return labels;
     }

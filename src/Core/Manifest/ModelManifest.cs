@@ -61,7 +61,14 @@ public sealed record StudentInfo(string Architecture, long Parameters, string? W
 public sealed record ParityInfo(double MaxAbsDiff, double MeanAbsDiff, double Top1Agreement, int Samples, string Reference);
 
 public sealed record QuantizationInfo(string Method, string Format, string? Calibration, int CalibrationSamples,
-    IReadOnlyList<string> KeptInFloat, int QuantizedNodes, string? SourceSha256 = null);
+    IReadOnlyList<string> KeptInFloat, int QuantizedNodes, string? SourceSha256 = null, QuantizationCheck? Check = null);
+
+/// <summary>
+/// What the quantizer measured before writing an INT8 package: held-out top-1 of both models, the speed-up over fp32
+/// at each guaranteed batch size, whether every bar was met, and the override that let a missed bar through.
+/// </summary>
+public sealed record QuantizationCheck(double Fp32Top1, double Int8Top1, int Samples, IReadOnlyList<int> BatchSizes,
+    IReadOnlyList<double> Speedups, bool Passed, string? Override = null);
 
 /// <summary>One gate rule's outcome, as recorded in the package that passed (or failed) it.</summary>
 public sealed record GateResult(string Rule, bool Passed, double Value, double Threshold, string Detail);

@@ -3,8 +3,9 @@ using Edge.Onnx.Proto;
 
 namespace Edge.Core.Onnx;
 
-/// <summary>One graph input or output: name, element type (ONNX name, lower case: "float", "int64"…) and dims (−1 where dynamic).</summary>
-public sealed record GraphTensor(string Name, string ElementType, long[] Dims)
+/// <summary>One graph input or output: name, element type (ONNX name, lower case: "float", "int64"…) and dims (−1 where
+/// dynamic). <see cref="KnownRank"/> is false when the graph declares no shape at all (valid ONNX: the runtime infers it).</summary>
+public sealed record GraphTensor(string Name, string ElementType, long[] Dims, bool KnownRank = true)
 {
     public override string ToString() => $"{Name}: {ElementType}[{string.Join(", ", Dims.Select(d => d < 0 ? "?" : d.ToString()))}]";
 }
@@ -60,6 +61,6 @@ public sealed record GraphSignature(IReadOnlyList<GraphTensor> Inputs, IReadOnly
         var t = v.Type?.TensorType;
         string type = t is null ? "unknown" : ((TensorProto.Types.DataType)t.ElemType).ToString().ToLowerInvariant();
         long[] dims = t?.Shape is null ? [] : [.. t.Shape.Dim.Select(d => d.HasDimValue && d.DimValue > 0 ? d.DimValue : -1L)];
-        return new GraphTensor(v.Name, type, dims);
+        return new GraphTensor(v.Name, type, dims, KnownRank: t?.Shape is not null);
     }
 }

@@ -1,9 +1,9 @@
 using Edge.Core;
 using Edge.Distill.Models;
 using Edge.Export.Onnx.Graph;
-using Edge.Export.Onnx.Passes;
+using Edge.Onnx;
+using Edge.Onnx.Passes;
 using Edge.Onnx.Proto;
-using Google.Protobuf;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,7 +11,7 @@ namespace Edge.Export.Onnx;
 
 /// <summary>
 /// TorchSharp module → ONNX file: walks the module tree through the exporter registry (eval mode, no
-/// tracing), runs the graph passes, writes the model atomically. Input "input" [batch, C, H, W],
+/// tracing), runs the graph passes (the toolkit's, on the ModelProto), writes the model atomically. Input "input" [batch, C, H, W],
 /// output "logits" [batch, classes], batch dynamic, everything else static.
 /// </summary>
 public static class OnnxExporter
@@ -59,9 +59,6 @@ public static class OnnxExporter
             module.train(wasTraining);
         }
 
-        if (options.Optimize)
-            foreach (var pass in DefaultPasses) pass.Run(builder.Graph);
-
         var metadata = new Dictionary<string, string>();
         if (student is not null)
         {
@@ -70,30 +67,18 @@ public static class OnnxExporter
         }
         metadata["edge.input_shape"] = string.Join(",", inputShape);
         foreach (var (k, v) in options.Metadata) metadata[k] = v;
-        return OnnxModelWriter.ToModel(builder.Graph, options, student?.RegistryName ?? module.GetType().Name, metadata);
+        var model = OnnxModelWriter.ToModel(builder.Graph, options, student?.RegistryName ?? module.GetType().Name, metadata);
+        if (options.Optimize)
+            foreach (var pass in DefaultPasses) pass.Apply(model);
+        return model;
     }
 
-    /// <summary>Writes to a temporary file in the target folder and renames it over the target, so readers
-    /// never see half a model and a failed write leaves the old file (if any) untouched.</summary>
+    /// <summary>Writes atomically (<see cref="ModelFile.Save"/>): readers never see half a model, a failed write leaves the old file.</summary>
     public static long WriteAtomically(ModelProto model, string outputPath)
     {
         string full = Path.GetFullPath(outputPath);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-            {
-                model.WriteTo(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-            return new FileInfo(full).Length;
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        ModelFile.Save(model, full);
+        return new FileInfo(full).Length;
     }
 }

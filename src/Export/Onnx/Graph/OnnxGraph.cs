@@ -4,8 +4,8 @@ namespace Edge.Export.Onnx.Graph;
 
 /// <summary>
 /// The graph under construction: nodes in topological order (exporters append in execution order),
-/// initializers as arrays, and the shape of every value the exporters produced. Passes edit it in place;
-/// <see cref="OnnxModelWriter"/> turns it into a ModelProto at the end.
+/// initializers as arrays, and the shape of every value the exporters produced. <see cref="OnnxModelWriter"/> turns
+/// it into a ModelProto, on which the graph passes (Edge.Onnx.Passes, shared with the quantizer) then run.
 /// </summary>
 public sealed class OnnxGraph
 {
@@ -15,28 +15,10 @@ public sealed class OnnxGraph
     public List<OnnxValue> Outputs { get; } = [];
     public Dictionary<string, long[]> Shapes { get; } = [];
 
-    /// <summary>Names of graph outputs: passes must keep these values and their names.</summary>
+    /// <summary>Names of graph outputs.</summary>
     public HashSet<string> OutputNames => [.. Outputs.Select(o => o.Name)];
 
-    /// <summary>How many nodes read each value (graph outputs count as a reader).</summary>
-    public Dictionary<string, int> ConsumerCounts()
-    {
-        var counts = new Dictionary<string, int>();
-        foreach (var input in Nodes.SelectMany(n => n.Input).Where(i => i.Length > 0))
-            counts[input] = counts.GetValueOrDefault(input) + 1;
-        foreach (var o in Outputs) counts[o.Name] = counts.GetValueOrDefault(o.Name) + 1;
-        return counts;
-    }
-
-    public Dictionary<string, NodeProto> Producers()
-    {
-        var producers = new Dictionary<string, NodeProto>();
-        foreach (var node in Nodes)
-            foreach (var output in node.Output) producers[output] = node;
-        return producers;
-    }
-
-    /// <summary>Points every reader of <paramref name="from"/> (nodes and graph outputs) at <paramref name="to"/>.</summary>
+    /// <summary>Points every node reading <paramref name="from"/> at <paramref name="to"/> (the builder renaming an output).</summary>
     public void ReplaceUses(string from, string to)
     {
         foreach (var node in Nodes)
