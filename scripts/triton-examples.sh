@@ -62,13 +62,13 @@ for s in simple_grpc_health_metadata.py simple_grpc_infer_client.py simple_grpc_
          grpc_explicit_int8_content_client.py grpc_explicit_byte_content_client.py simple_grpc_string_infer_client.py simple_grpc_model_control.py; do
   run 127.0.0.1:18101 "$s"
 done
+# The model control examples leave `simple` unloaded (its last call unloads it): load it back.
+curl -sf -X POST http://127.0.0.1:18100/v2/repository/models/simple/load >/dev/null
 for s in simple_http_health_metadata.py simple_http_infer_client.py simple_http_async_infer_client.py simple_http_aio_infer_client.py \
          simple_http_string_infer_client.py; do
   run 127.0.0.1:18100 "$s"
 done
 run 127.0.0.1:18200 simple_http_model_control.py
-# The model control examples leave `simple` unloaded; load it back for the API checks.
-curl -sf -X POST http://127.0.0.1:18100/v2/repository/models/simple/load >/dev/null
 if $py scripts/triton_client_check.py --grpc 127.0.0.1:18101 --http 127.0.0.1:18100 --classifier fmnist > "$work/check.log" 2>&1; then
   passed=$((passed + 1)); echo "ok    scripts/triton_client_check.py ($(tail -1 "$work/check.log"))"
 else

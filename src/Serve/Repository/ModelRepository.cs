@@ -28,6 +28,8 @@ public sealed partial class ModelRepository : IAsyncDisposable
     private volatile IReadOnlyDictionary<string, ModelVersion[]> _table = new Dictionary<string, ModelVersion[]>();
     private volatile bool _stopping;
     private volatile bool _started;
+    // Read by readiness probes without the scan lock, so not computed from _controls there.
+    private volatile bool _unloadedOnRequest;
 
     public ModelRepository(ServeOptions options, ServeMetrics metrics, ILogger<ModelRepository> log)
     {
@@ -40,7 +42,7 @@ public sealed partial class ModelRepository : IAsyncDisposable
     public string Root { get; }
 
     /// <summary>True once the first load succeeded, while not shutting down and while something is served (or every model was unloaded on request).</summary>
-    public bool IsReady => !_stopping && _started && (_table.Count > 0 || _controls.Values.Any(c => c.Unloaded));
+    public bool IsReady => !_stopping && _started && (_table.Count > 0 || _unloadedOnRequest);
 
     public IReadOnlyCollection<string> ModelNames => [.. _table.Keys.Order(StringComparer.Ordinal)];
 
@@ -149,6 +151,7 @@ public sealed partial class ModelRepository : IAsyncDisposable
             if (failed)
             {
                 _controls[name!] = previous;
+                _unloadedOnRequest = _controls.Values.Any(c => c.Unloaded);
                 if (folder is not null)
                     TryDelete(folder);
                 string why = errors.Count > 0 ? string.Join("; ", errors) : "no version folder with an ONNX file";
@@ -236,6 +239,7 @@ public sealed partial class ModelRepository : IAsyncDisposable
     /// <summary>The reconciliation: under the scan lock. <paramref name="only"/> restricts it to one model.</summary>
     private async Task<IReadOnlyList<string>> SyncAsync(string? only, CancellationToken cancellationToken)
     {
+        _unloadedOnRequest = _controls.Values.Any(c => c.Unloaded);
         var (disk, skipped) = RepositoryLayout.Scan(Root);
         foreach (var s in skipped)
             LogSkipped(s);
