@@ -41,8 +41,13 @@ public sealed record BenchOptions
     /// per-parameter AdamW (<c>torchsharp</c>), to show what the trainer's one changes.</summary>
     public string[] Optimizers { get; init; } = ["trainer"];
     public string Python { get; init; } = "/usr/bin/python3";
+    /// <summary>Environment of the PyTorch process (<c>--python-env NAME=VALUE;NAME=VALUE</c>), e.g. LD_LIBRARY_PATH to an
+    /// optimised BLAS (openblas.sh): Debian's python3-torch links the reference BLAS otherwise.</summary>
+    public IReadOnlyDictionary<string, string> PythonEnv { get; init; } = new Dictionary<string, string>();
     private bool RoundsGiven { get; init; }
     public bool SkipPython { get; init; }
+    /// <summary>Also time each step's phases (forward + loss, backward, clipping, optimizer step) on both sides.</summary>
+    public bool Breakdown { get; init; }
     public string? Json { get; init; }
 
     private static readonly Dictionary<string, Func<BenchOptions, string, BenchOptions>> Flags = new()
@@ -64,6 +69,8 @@ public sealed record BenchOptions
         ["--warmup"] = (o, v) => o with { Warmup = Int(v, "--warmup") },
         ["--optimizers"] = (o, v) => o with { Optimizers = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
         ["--python"] = (o, v) => o with { Python = v },
+        ["--python-env"] = (o, v) => o with { PythonEnv = v.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(kv => kv.Split('=', 2)).ToDictionary(
+            kv => kv[0], kv => kv.Length == 2 ? kv[1] : throw new EdgeException($"--python-env wants NAME=VALUE pairs separated by ';', got '{string.Join("=", kv)}'")) },
         ["--json"] = (o, v) => o with { Json = v },
     };
 
@@ -73,8 +80,9 @@ public sealed record BenchOptions
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--no-python") { o = o with { SkipPython = true }; continue; }
+            if (args[i] == "--breakdown") { o = o with { Breakdown = true }; continue; }
             if (!Flags.TryGetValue(args[i], out var set) || i + 1 >= args.Length)
-                throw new EdgeException($"unknown or incomplete option '{args[i]}'; known: {string.Join(", ", Flags.Keys)}, --no-python");
+                throw new EdgeException($"unknown or incomplete option '{args[i]}'; known: {string.Join(", ", Flags.Keys)}, --no-python, --breakdown");
             o = set(o, args[++i]);
         }
         if (o.Rounds < 1 || o.MinSteps < 1 || o.Warmup < 0 || o.Batches.Any(b => b < 2) || o.Threads < 0 || o.ImagesPerRound < 1)

@@ -73,6 +73,7 @@ public sealed class EdgeTrainingStep : IDisposable
             Sync(warm);
         }
         using var meter = new LossMeter(_device, int.MaxValue);
+        if (Phases is not null) Array.Clear(Phases);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (int i = 0; i < steps; i++) Step(meter);
         double loss = Sync(meter);
@@ -89,11 +90,31 @@ public sealed class EdgeTrainingStep : IDisposable
         using var scope = NewDisposeScope();
         long start = _step % Pool * _batch;
         var x = _images.narrow(0, start, _batch);
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         _optimizer.zero_grad();
         var student = new Edge.Distill.Losses.DistillOutputs(_model.call(x));
         var loss = _objective.Compute(student, new Edge.Distill.Losses.DistillOutputs(_teacher.narrow(0, start, _batch)), _labels.narrow(0, start, _batch));
-        if (_precision.Step(loss, _optimizer, Clip)) meter.Add(loss, _batch);
+        if (Phases is null)
+        {
+            if (_precision.Step(loss, _optimizer, Clip)) meter.Add(loss, _batch);
+            return;
+        }
+        // --breakdown: the same ops as MixedPrecision.Step for float32, timed one by one (the CPU runs them synchronously).
+        long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+        loss.backward();
+        long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+        MixedPrecision.ClipGradNorm([.. _optimizer.parameters()], Clip);
+        long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
+        _optimizer.step();
+        meter.Add(loss, _batch);
+        long t4 = System.Diagnostics.Stopwatch.GetTimestamp();
+        double f = 1.0 / System.Diagnostics.Stopwatch.Frequency;
+        Phases[0] += (t1 - t0) * f; Phases[1] += (t2 - t1) * f; Phases[2] += (t3 - t2) * f; Phases[3] += (t4 - t3) * f;
     }
+
+    /// <summary>Seconds in zero_grad + forward + loss, backward, clipping, optimizer step, summed over timed steps
+    /// when <c>--breakdown</c> is on (null otherwise).</summary>
+    public double[]? Phases { get; set; }
 
     private double Sync(LossMeter meter)
     {

@@ -36,7 +36,8 @@ public static class Program
             torch.set_num_threads(threads);
             string startLoad = Load();
             Console.WriteLine($"{Environment.ProcessorCount} cores, {threads} threads for both, device {device}, {TrainingPrecisions.Name(o.Precision)}; load {startLoad}");
-            var (py, why) = o.SkipPython ? (null, "--no-python") : PyTorchSide.Start(o.Python);
+            if (o.PythonEnv.Count > 0) Console.WriteLine($"PyTorch environment: {string.Join(" ", o.PythonEnv.Select(kv => $"{kv.Key}={kv.Value}"))}");
+            var (py, why) = o.SkipPython ? (null, "--no-python") : PyTorchSide.Start(o.Python, o.PythonEnv);
             string versions = $"TorchSharp {typeof(torch).Assembly.GetName().Version}";
             var rounds = new List<Round>();
             try
@@ -48,7 +49,8 @@ public static class Program
                     foreach (int batch in o.Batches)
                     {
                         int steps = o.Steps(batch);
-                        var edge = o.Optimizers.Select(opt => (Name: $"edge/{opt}", Side: new EdgeTrainingStep(student, config, batch, opt, device, o.Precision))).ToList();
+                        var edge = o.Optimizers.Select(opt => (Name: $"edge/{opt}", Side: new EdgeTrainingStep(student, config, batch, opt, device, o.Precision)
+                            { Phases = o.Breakdown ? new double[4] : null })).ToList();
                         bool withPy = py is not null && isTinyVit;
                         if (withPy)
                         {
@@ -63,12 +65,19 @@ public static class Program
                         else if (!isTinyVit) why = $"{student} is not a TinyViT; the PyTorch side builds TinyViTs only";
                         try
                         {
+                            // Each round starts with the next series, so no series always runs first (or after the same one).
+                            var series = edge.Select(e => (e.Name, Run: (Func<(double, double, double)>)(() => e.Side.Round(steps, o.Warmup)),
+                                Phases: (Func<double[]?>)(() => e.Side.Phases))).ToList();
+                            if (withPy) series.Add(("pytorch", () => py!.Round(steps, o.Warmup), () => o.Breakdown ? py!.LastPhases : null));
                             for (int r = 0; r < o.Rounds; r++)
-                            {
-                                foreach (var (name, side) in edge)
-                                    rounds.Add(Print(Round(name, student, batch, threads, r, steps, side.Round(steps, o.Warmup))));
-                                if (withPy) rounds.Add(Print(Round("pytorch", student, batch, threads, r, steps, py!.Round(steps, o.Warmup))));
-                            }
+                                for (int k = 0; k < series.Count; k++)
+                                {
+                                    var (name, run, phases) = series[(r + k) % series.Count];
+                                    rounds.Add(Print(Round(name, student, batch, threads, r, steps, run())));
+                                    if (phases() is { } p)
+                                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                                            $"      ms/step: forward+loss {p[0] * 1000 / steps:F2}, backward {p[1] * 1000 / steps:F2}, clip {p[2] * 1000 / steps:F2}, step {p[3] * 1000 / steps:F2}"));
+                                }
                         }
                         finally
                         {

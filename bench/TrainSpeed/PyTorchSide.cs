@@ -17,7 +17,7 @@ public sealed class PyTorchSide : IDisposable
     private PyTorchSide(Process process) => _process = process;
 
     /// <summary>Null, with the reason, when the interpreter does not start or has no torch.</summary>
-    public static (PyTorchSide? Side, string? Why) Start(string python)
+    public static (PyTorchSide? Side, string? Why) Start(string python, IReadOnlyDictionary<string, string> environment)
     {
         string script = Path.Combine(AppContext.BaseDirectory, "train_speed.py");
         var start = new ProcessStartInfo(python)
@@ -25,6 +25,7 @@ public sealed class PyTorchSide : IDisposable
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = false, UseShellExecute = false,
         };
         start.ArgumentList.Add(script);
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         try
         {
             var p = Process.Start(start);
@@ -48,8 +49,12 @@ public sealed class PyTorchSide : IDisposable
     public (double ImagesPerSecond, double Seconds, double Loss) Round(int steps, int warmup)
     {
         var r = Send(new JsonObject { ["cmd"] = "run", ["steps"] = steps, ["warmup"] = warmup });
+        LastPhases = r["phases"] is JsonArray a ? [.. a.Select(v => v!.GetValue<double>())] : null;
         return (r["images_per_second"]!.GetValue<double>(), r["seconds"]!.GetValue<double>(), r["loss"]!.GetValue<double>());
     }
+
+    /// <summary>The last round's seconds per phase (forward + loss, backward, clipping, step), summed over its steps.</summary>
+    public double[]? LastPhases { get; private set; }
 
     private JsonObject Send(JsonObject command)
     {

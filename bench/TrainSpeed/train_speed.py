@@ -222,12 +222,13 @@ class Trainer:
         self.pool, self.step_no = pool, 0
         self.parameters = sum(p.numel() for p in self.params)
 
-    def step(self, loss_sum):
+    def step(self, loss_sum, phases=None):
         s = self.step_no % self.pool * self.batch
         self.step_no += 1
         x, y, t = self.images[s:s + self.batch], self.labels[s:s + self.batch], self.teacher[s:s + self.batch]
         for g in self.opt.param_groups:
             g["lr"] = self.lr * 0.5 * (1 + math.cos(math.pi * (self.step_no % 1000) / 1000))
+        t0 = time.perf_counter()
         self.opt.zero_grad(set_to_none=False)
         with torch.autocast(self.device.type, dtype=self.dtype or torch.bfloat16, enabled=self.dtype is not None):
             logits = self.model(x)
@@ -242,9 +243,16 @@ class Trainer:
             self.scaler.step(self.opt)
             self.scaler.update()
         else:
+            t1 = time.perf_counter()
             loss.backward()
+            t2 = time.perf_counter()
             torch.nn.utils.clip_grad_norm_(self.params, 5.0)
+            t3 = time.perf_counter()
             self.opt.step()
+            if phases is not None:
+                t4 = time.perf_counter()
+                for i, d in enumerate((t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+                    phases[i] += d
         loss_sum += loss.detach()
 
     def run(self, steps, warmup):
@@ -253,14 +261,15 @@ class Trainer:
             self.step(loss_sum)
         float(loss_sum)  # waits for the device, like Edge's read of its loss sum
         loss_sum.zero_()
+        phases = [0.0, 0.0, 0.0, 0.0]
         start = time.perf_counter()
         for _ in range(steps):
-            self.step(loss_sum)
+            self.step(loss_sum, phases)
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         seconds = time.perf_counter() - start
         loss = float(loss_sum) / steps
-        return {"images_per_second": steps * self.batch / seconds, "seconds": seconds, "loss": loss}
+        return {"images_per_second": steps * self.batch / seconds, "seconds": seconds, "loss": loss, "phases": phases}
 
 
 def main():
