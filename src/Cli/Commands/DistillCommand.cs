@@ -49,6 +49,7 @@ public sealed class DistillCommand : ICliCommand
         var seed = new Option<int?>("--seed") { Description = "Seed for initialisation, shuffling and augmentation (default 0)" };
         var loss = new Option<string?>("--loss") { Description = $"Weighted losses, e.g. kd=1,ce=0.5. Known: {string.Join(", ", LossRegistry.Names)} (default kd=1,ce=0.5)" };
         var temperature = new Option<double?>("--temperature", "-T") { Description = $"Soft-target temperature (kd, dkd) (default {d.LossOptions.Temperature})" };
+        var lsKdTemperature = new Option<double?>("--ls-kd-temperature") { Description = $"Base temperature of ls-kd (logit-standardised KD) (default {d.LossOptions.LsKdTemperature})" };
         var smoothing = new Option<double?>("--label-smoothing") { Description = "Label smoothing of ce (default 0)" };
         var topK = new Option<int?>("--top-k") { Description = $"Classes kept per sample by sparse-kd (default {d.LossOptions.TopK})" };
         var interClass = new Option<bool?>("--rcka-inter-class") { Description = "Add RCKA's inter-class (transposed logits) term" };
@@ -75,7 +76,7 @@ public sealed class DistillCommand : ICliCommand
         var command = new Command("distill", "Distill a student from a teacher (any ONNX classifier package, a TorchSharp run, a KServe v2 server, or an ensemble)")
         {
             config, output, student, studentConfig, studentSize, studentChannels, studentMean, studentStd, studentColor, teacher,
-            epochs, batch, lr, wd, warmup, clip, seed, loss, temperature, smoothing, topK, interClass, feature, teacherSamples, teacherFlip, online,
+            epochs, batch, lr, wd, warmup, clip, seed, loss, temperature, lsKdTemperature, smoothing, topK, interClass, feature, teacherSamples, teacherFlip, online,
             trainSamples, testSamples, agreementSamples, threads, device, precision, dataOn, dataMemory, memoryBudget, workers, prefetch, resume, noPlots,
             teacherConcurrency, teacherRequestBatch, teacherRetries, layerDecay, ema, init, augment, teacherCache,
         };
@@ -117,6 +118,7 @@ public sealed class DistillCommand : ICliCommand
                 LossOptions = lossOptions with
                 {
                     Temperature = Pick(temperature, lossOptions.Temperature),
+                    LsKdTemperature = Pick(lsKdTemperature, lossOptions.LsKdTemperature),
                     LabelSmoothing = Pick(smoothing, lossOptions.LabelSmoothing),
                     TopK = Pick(topK, lossOptions.TopK),
                     RckaInterClass = Pick(interClass, lossOptions.RckaInterClass),
