@@ -229,6 +229,22 @@ public sealed class SpeedAndFusionTests : IDisposable
     }
 
     [Fact]
+    public void Auto_mode_recalibrates_the_fastest_form_before_trying_a_slower_one()
+    {
+        string input = TwoConvs();
+        var convs = ModelFile.Load(input).Graph.Node.Where(n => n.OpType == "Conv").Select(n => n.Name).ToArray();
+        using var probe = new FakeProbe(new() { [convs[0]] = 0.5, [convs[1]] = 0.5 });
+        // Only the entropy-calibrated build of a form meets the budget (the file name tells the fake metric which it is).
+        var evaluated = new List<string>();
+        double Metric(string path) { evaluated.Add(Path.GetFileName(path)); return path == input || path.EndsWith(".entropy.onnx") ? 0.9 : 0.5; }
+        var result = AutoQuantizer.Run(input, Path.Combine(_dir, "auto.onnx"), new QuantizeOptions(), CalibrationSet([3, 8, 8]), probe,
+            evaluate: Metric, auto: new AutoOptions { Rounds = 1 });
+        Assert.Equal("static+attention (entropy ranges)", result.Chosen);
+        Assert.Equal(Edge.Quantize.Calibration.CalibrationMethod.Entropy, result.Options.Calibration.Method);
+        Assert.Equal(["two-convs.onnx", "static+attention.onnx", "static+attention.entropy.onnx"], evaluated); // fp32, then the fastest form, then its recalibration
+    }
+
+    [Fact]
     public void Auto_mode_falls_back_layer_by_layer_for_accuracy_when_no_form_fits_the_budget()
     {
         string input = TwoConvs();
