@@ -251,18 +251,19 @@ public sealed class SpeedAndFusionTests : IDisposable
         var convs = ModelFile.Load(input).Graph.Node.Where(n => n.OpType == "Conv").Select(n => n.Name).ToArray();
         // int8 convs are cheaper, so the fully static form is the fastest.
         using var probe = new FakeProbe(new() { [convs[0]] = 0.5, [convs[1]] = 0.5 });
-        // fp32 scores 0.9; an int8 model only with the first conv int8 and the second float, 0.5 otherwise. No candidate
-        // has that mix (dynamic forms leave both float, static ones quantize both): only the per-layer fallback finds it.
+        // fp32 scores 0.9; an int8 model only with the first conv float (the one adding the most noise: it quantizes the
+        // raw input) and the second int8, 0.5 otherwise. No candidate has that mix (dynamic forms leave both float, static
+        // ones quantize both): only the per-layer fallback finds it.
         double Metric(string path)
         {
             if (path == input) return 0.9;
             var nodes = ModelFile.Load(path).Graph.Node;
-            return nodes.Any(n => n.Name == convs[1]) && nodes.Any(n => n.OpType == "QLinearConv") ? 0.9 : 0.5;
+            return nodes.Any(n => n.Name == convs[0]) && nodes.Any(n => n.OpType == "QLinearConv") ? 0.9 : 0.5;
         }
         var result = AutoQuantizer.Run(input, Path.Combine(_dir, "auto.onnx"), new QuantizeOptions(), CalibrationSet([3, 8, 8]), probe,
             evaluate: Metric, auto: new AutoOptions { Rounds = 1, MaxDrop = 0.003 });
-        Assert.EndsWith("+sensitivity", result.Chosen);
-        Assert.Equal([convs[1]], result.KeptForAccuracy);
+        Assert.EndsWith("+ sensitivity", result.Chosen);
+        Assert.Equal([convs[0]], result.KeptForAccuracy);
         Assert.All(result.Candidates.Where(c => c.SameAs is null && c.Metric < 0.9), c => Assert.False(c.WithinBudget));
     }
 
