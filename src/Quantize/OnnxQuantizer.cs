@@ -103,6 +103,9 @@ public static class OnnxQuantizer
             Quantized = quantized,
             KeptInFloat = kept,
             ActivationScales = ScaleSummary.Of(ctx.ActivationScales),
+            // Weights and constants read as activations have no float tensor to compare with; the rest do.
+            Activations = [.. ctx.QuantizedTensors.Values.Where(q => !ctx.IsFloatConstant(q.FloatName))
+                .Select(q => new QuantizedActivation(q.FloatName, q.QuantName, q.Params.Scale, q.Params.ZeroPoint, q.Params.Type))],
             WeightScales = ScaleSummary.Of(ctx.WeightScales),
         };
         return (model, report);

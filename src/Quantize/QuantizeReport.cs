@@ -17,6 +17,8 @@ public sealed record QuantizeReport
     public required IReadOnlyList<QuantizedNode> Quantized { get; init; }
     public required IReadOnlyList<FloatNode> KeptInFloat { get; init; }
     public required ScaleSummary ActivationScales { get; init; }
+    /// <summary>Every float tensor that has an int8 form in the output model: which tensor holds its integers, and how to read them.</summary>
+    public IReadOnlyList<QuantizedActivation> Activations { get; init; } = [];
     public required ScaleSummary WeightScales { get; init; }
     public long InputBytes { get; init; }
     public long OutputBytes { get; init; }
@@ -31,6 +33,9 @@ public sealed record QuantizeReport
 
 /// <summary>A node now running in int8, and the kernel it became (QLinearConv, QGemm, fused, ...).</summary>
 public sealed record QuantizedNode(string Name, string OpType, string Kernel);
+
+/// <summary>A float tensor of the source graph and the int8 tensor standing for it: real = (q - ZeroPoint) · Scale.</summary>
+public sealed record QuantizedActivation(string FloatName, string QuantName, float Scale, int ZeroPoint, QuantType Type);
 
 /// <summary>A node left in float and why.</summary>
 public sealed record FloatNode(string Name, string OpType, string Reason);

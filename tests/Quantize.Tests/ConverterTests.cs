@@ -63,7 +63,7 @@ public sealed class ConverterTests : IDisposable
     }
 
     [Fact]
-    public void Sensitivity_search_keeps_the_worst_layers_float_until_the_budget_is_met()
+    public void Sensitivity_search_keeps_the_noisiest_layers_float_until_the_budget_is_met()
     {
         string input = SmallCnn();
         string output = Path.Combine(_dir, "cnn.searched.onnx");
@@ -84,7 +84,8 @@ public sealed class ConverterTests : IDisposable
         var e = Assert.Throws<SensitivityBudgetException>(() => SensitivitySearch.Run(input, impossible, options, CalibrationSet(Sample), Metric,
             new SensitivityOptions { MaxDrop = 0, MaxFloatLayers = 1 }));
         Assert.Contains("most sensitive", e.Message);
-        Assert.Single(e.KeptInFloat);
+        Assert.NotEmpty(e.Layers);
+        Assert.True(e.KeptInFloat.Count <= 1); // the best trial within MaxFloatLayers = 1 (none, if float did not help)
         Assert.False(File.Exists(impossible));
     }
 

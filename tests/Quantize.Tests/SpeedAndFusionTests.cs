@@ -229,24 +229,41 @@ public sealed class SpeedAndFusionTests : IDisposable
     }
 
     [Fact]
+    public void Auto_mode_recalibrates_the_fastest_form_before_trying_a_slower_one()
+    {
+        string input = TwoConvs();
+        var convs = ModelFile.Load(input).Graph.Node.Where(n => n.OpType == "Conv").Select(n => n.Name).ToArray();
+        using var probe = new FakeProbe(new() { [convs[0]] = 0.5, [convs[1]] = 0.5 });
+        // Only the entropy-calibrated build of a form meets the budget (the file name tells the fake metric which it is).
+        var evaluated = new List<string>();
+        double Metric(string path) { evaluated.Add(Path.GetFileName(path)); return path == input || path.EndsWith(".entropy.onnx") ? 0.9 : 0.5; }
+        var result = AutoQuantizer.Run(input, Path.Combine(_dir, "auto.onnx"), new QuantizeOptions(), CalibrationSet([3, 8, 8]), probe,
+            evaluate: Metric, auto: new AutoOptions { Rounds = 1 });
+        Assert.Equal("static+attention (entropy ranges)", result.Chosen);
+        Assert.Equal(Edge.Quantize.Calibration.CalibrationMethod.Entropy, result.Options.Calibration.Method);
+        Assert.Equal(["two-convs.onnx", "static+attention.onnx", "static+attention.entropy.onnx"], evaluated); // fp32, then the fastest form, then its recalibration
+    }
+
+    [Fact]
     public void Auto_mode_falls_back_layer_by_layer_for_accuracy_when_no_form_fits_the_budget()
     {
         string input = TwoConvs();
         var convs = ModelFile.Load(input).Graph.Node.Where(n => n.OpType == "Conv").Select(n => n.Name).ToArray();
         // int8 convs are cheaper, so the fully static form is the fastest.
         using var probe = new FakeProbe(new() { [convs[0]] = 0.5, [convs[1]] = 0.5 });
-        // fp32 scores 0.9; an int8 model only with the first conv int8 and the second float, 0.5 otherwise. No candidate
-        // has that mix (dynamic forms leave both float, static ones quantize both): only the per-layer fallback finds it.
+        // fp32 scores 0.9; an int8 model only with the first conv float (the one adding the most noise: it quantizes the
+        // raw input) and the second int8, 0.5 otherwise. No candidate has that mix (dynamic forms leave both float, static
+        // ones quantize both): only the per-layer fallback finds it.
         double Metric(string path)
         {
             if (path == input) return 0.9;
             var nodes = ModelFile.Load(path).Graph.Node;
-            return nodes.Any(n => n.Name == convs[1]) && nodes.Any(n => n.OpType == "QLinearConv") ? 0.9 : 0.5;
+            return nodes.Any(n => n.Name == convs[0]) && nodes.Any(n => n.OpType == "QLinearConv") ? 0.9 : 0.5;
         }
         var result = AutoQuantizer.Run(input, Path.Combine(_dir, "auto.onnx"), new QuantizeOptions(), CalibrationSet([3, 8, 8]), probe,
             evaluate: Metric, auto: new AutoOptions { Rounds = 1, MaxDrop = 0.003 });
-        Assert.EndsWith("+sensitivity", result.Chosen);
-        Assert.Equal([convs[1]], result.KeptForAccuracy);
+        Assert.EndsWith("+ sensitivity", result.Chosen);
+        Assert.Equal([convs[0]], result.KeptForAccuracy);
         Assert.All(result.Candidates.Where(c => c.SameAs is null && c.Metric < 0.9), c => Assert.False(c.WithinBudget));
     }
 

@@ -41,7 +41,8 @@ public sealed class QuantizeCommand : ICliCommand
         var model = new Option<string>("--model") { Description = "Source model package (folder, manifest, or .onnx with a sidecar manifest)", Required = true };
         var output = new Option<string>("--out") { Description = "Package folder to write", Required = true };
         var precision = Precisions.Option("--precision", "Target precision", "int8");
-        var mode = Modes.Option("--mode", "INT8 form", "static-qoperator");
+        // Auto by default: it measures the forms on this machine, so the package it writes is the fastest that passes the guarantee.
+        var mode = Modes.Option("--mode", "INT8 form: auto (measured; falls back layer by layer), static-qoperator, static-qdq or dynamic", "auto");
         var method = Methods.Option("--calibration", "Activation range estimator", "minmax");
         var percentile = new Option<double>("--percentile") { Description = "Percentile for --calibration percentile", DefaultValueFactory = _ => 99.999 };
         var samples = new Option<int>("--calibration-samples") { Description = "Training images used for calibration", DefaultValueFactory = _ => 512 };

@@ -9,7 +9,7 @@ public sealed record SensitivityOptions
     public int MaxFloatLayers { get; init; } = 16;
 
     /// <summary>Op types whose quantized nodes are candidates to keep in float.</summary>
-    public IReadOnlyList<string> CandidateOpTypes { get; init; } = ["Conv", "MatMul", "Gemm", "Add", "Mul", "GlobalAveragePool", "AveragePool"];
+    public IReadOnlyList<string> CandidateOpTypes { get; init; } = ["Conv", "MatMul", "Gemm", "Add", "Mul", "GlobalAveragePool", "AveragePool", "Sigmoid", "HardSigmoid", "HardSwish", "Concat"];
 
     public void Validate()
     {

@@ -4,12 +4,16 @@ using Edge.Quantize.Calibration;
 namespace Edge.Quantize.Sensitivity;
 
 /// <summary>
-/// Finds which layers to keep in float so that a metric (higher is better: accuracy, agreement with fp32 or
-/// the teacher) stays within a budget of fp32. Calibrates once; measures each quantized layer's recovery when
-/// it alone stays float; then keeps the most sensitive in float, one at a time, until the budget is met.
+/// Finds which layers to keep in float so that a metric (higher is better: accuracy, agreement with fp32 or the
+/// teacher) stays within a budget of fp32: the layer-by-layer accuracy fallback. Calibrates once, ranks the quantized
+/// layers by the noise each adds (<see cref="LayerErrorRanking"/>, one pass over a few calibration samples), then keeps
+/// the 1, 2, 4, 8, … worst in float until the budget is met: a handful of evaluations instead of one per layer.
 /// </summary>
 public static class SensitivitySearch
 {
+    /// <summary>Samples of the first calibration batch fed to the ranking pass.</summary>
+    public const int RankingSamples = 32;
+
     /// <param name="evaluate">Scores an ONNX file (higher is better); called on fp32, then on trial int8 models.</param>
     public static SensitivityResult Run(string inputPath, string outputPath, QuantizeOptions options, ICalibrationSource? calibration,
         Func<string, double> evaluate, SensitivityOptions? search = null)
@@ -35,48 +39,48 @@ public static class SensitivitySearch
             double fp32 = evaluate(inputPath);
             evaluations++;
             int trialNo = 0;
-            (double Metric, QuantizeReport Report) Trial(IReadOnlyList<string> keep)
+            (double Metric, QuantizeReport Report, string Path) Trial(IReadOnlyList<string> keep)
             {
                 string path = Path.Combine(dir, $"trial{trialNo++}.onnx");
                 var report = OnnxQuantizer.Quantize(inputPath, path, options with { KeepInFloat = [.. options.KeepInFloat, .. keep] }, ranges);
-                double metric = evaluate(path);
                 evaluations++;
-                File.Delete(path);
-                return (metric, report);
+                return (evaluate(path), report, path);
             }
             bool Meets(double m) => fp32 - m <= search.MaxDrop;
 
-            var (baseMetric, baseReport) = Trial([]);
-            var layers = new List<LayerSensitivity>();
-            var kept = new List<string>();
-            double best = baseMetric, achieved = baseMetric;
-            if (!Meets(baseMetric))
+            var (baseMetric, baseReport, basePath) = Trial([]);
+            if (Meets(baseMetric))
             {
-                var candidates = baseReport.Quantized.Where(q => search.CandidateOpTypes.Contains(q.OpType)).ToArray();
-                foreach (var c in candidates)
+                File.Copy(basePath, outputPath, overwrite: true);
+                return new SensitivityResult(baseReport, fp32, baseMetric, [], [], evaluations);
+            }
+            var samples = calibration?.Batches().First() ?? throw new EdgeException("the sensitivity ranking needs calibration samples");
+            long sampleLength = calibration.SampleShape.Aggregate(1L, (a, b) => a * b);
+            samples = samples[..(int)(Math.Min(RankingSamples, samples.Length / sampleLength) * sampleLength)];
+            var layers = LayerErrorRanking.Rank(inputPath, basePath, options, baseReport, samples, [.. calibration.SampleShape])
+                .Where(l => search.CandidateOpTypes.Contains(l.OpType)).ToList();
+            double best = baseMetric;
+            IReadOnlyList<string> bestKept = [];
+            // 1, 2, 4, … and finally the limit itself.
+            int limit = Math.Min(search.MaxFloatLayers, layers.Count);
+            var counts = new List<int>();
+            for (int k = 1; k < limit; k *= 2) counts.Add(k);
+            if (limit > 0) counts.Add(limit);
+            foreach (int k in counts)
+            {
+                var keep = layers.Take(k).Select(l => l.Node).ToArray();
+                var (metric, report, path) = Trial(keep);
+                if (metric > best) (best, bestKept) = (metric, keep);
+                if (Meets(metric))
                 {
-                    double m = Trial([c.Name]).Metric;
-                    layers.Add(new LayerSensitivity(c.Name, c.OpType, m, m - baseMetric));
-                }
-                layers.Sort((a, b) => b.Gain.CompareTo(a.Gain));
-                bool met = false;
-                foreach (var layer in layers.Take(search.MaxFloatLayers))
-                {
-                    kept.Add(layer.Node);
-                    double m = kept.Count == 1 ? layer.MetricWithLayerFloat : Trial(kept).Metric;
-                    best = Math.Max(best, m);
-                    if (Meets(m)) { met = true; achieved = m; break; }
-                }
-                if (!met)
-                {
-                    string blocking = string.Join(", ", layers.Take(5).Select(l => $"{l.Node} ({l.OpType}, +{l.Gain:0.###})"));
-                    throw new SensitivityBudgetException(
-                        $"accuracy budget not met: fp32 {fp32:0.####}, best int8 {best:0.####} (drop {fp32 - best:0.####} > {search.MaxDrop}) with {kept.Count} layer(s) in float; most sensitive: {blocking}. Raise the budget, calibrate on more data, or keep more layers in float",
-                        fp32, best, kept.ToArray(), layers);
+                    File.Copy(path, outputPath, overwrite: true);
+                    return new SensitivityResult(report, fp32, metric, keep, layers, evaluations);
                 }
             }
-            var finalReport = OnnxQuantizer.Quantize(inputPath, outputPath, options with { KeepInFloat = [.. options.KeepInFloat, .. kept] }, ranges);
-            return new SensitivityResult(finalReport, fp32, achieved, kept, layers, evaluations);
+            string blocking = string.Join(", ", layers.Take(5).Select(l => $"{l.Node} ({l.OpType}, noise +{l.AddedNoise:0.####})"));
+            throw new SensitivityBudgetException(
+                $"accuracy budget not met: fp32 {fp32:0.####}, best int8 {best:0.####} (drop {fp32 - best:0.####} > {search.MaxDrop}) with {bestKept.Count} layer(s) in float; most sensitive: {blocking}. Raise the budget, calibrate on more data, or keep more layers in float",
+                fp32, best, bestKept, layers);
         }
         finally
         {
