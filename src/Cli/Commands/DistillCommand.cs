@@ -22,7 +22,7 @@ public sealed class DistillCommand : ICliCommand
         var defaults = new DistillOptions { OutputDir = "runs/distill" };
         var output = new Option<string>("--out", "-o") { Description = "Run folder: checkpoint, metrics.jsonl, curves, student.weights", DefaultValueFactory = _ => "runs/distill" };
         var student = new Option<string>("--student") { Description = $"Student preset: {string.Join(", ", StudentRegistry.Names)}", DefaultValueFactory = _ => defaults.Student };
-        var studentConfig = new Option<string?>("--student-config") { Description = "JSON file overriding fields of the preset's TinyViT config" };
+        var studentConfig = new Option<string?>("--student-config") { Description = "JSON file overriding fields of the preset's config (its family's fields: `edge distill presets` lists the families)" };
         var teacher = new Option<string[]>("--teacher") { Description = $"Teacher: {string.Join(" | ", TeacherRegistry.Syntaxes)}; repeat for an ensemble (averaged soft targets). Default: models/fmnist-resnet18.onnx", AllowMultipleArgumentsPerToken = false };
         var remoteDefaults = defaults.RemoteTeacher;
         var teacherConcurrency = new Option<int>("--teacher-concurrency") { Description = "grpc:// teacher: requests in flight at once", DefaultValueFactory = _ => remoteDefaults.Concurrency };
@@ -60,7 +60,7 @@ public sealed class DistillCommand : ICliCommand
         var augment = new Option<string?>("--augment") { Description = $"Augmentation, e.g. flip,translate=3,rrc=0.6,jitter=0.2,randaug=2x9,erase=0.25,mixup=0.8,cutmix=1.0 or none. Known: {string.Join(", ", AugmentRegistry.Usages)}. Default: {AugmentConfig.Default}" };
         var teacherCache = new Option<string?>("--teacher-cache") { Description = "Train from a TinyViT fast-distillation cache (`edge distill cache`): replays its augmentation seeds and teacher top-k, never runs the teacher on training images" };
 
-        var command = new Command("distill", "Distill a student (TinyViT) from a teacher ONNX classifier")
+        var command = new Command("distill", "Distill a student (TinyViT, EfficientNet, MobileNetV3) from a teacher ONNX classifier")
         {
             output, student, studentConfig, teacher, data, epochs, batch, lr, wd, warmup, clip, seed, loss, temperature, smoothing, topK,
             interClass, feature, teacherSamples, teacherFlip, online, trainSamples, testSamples, agreementSamples, threads, device, precision, dataOn, resume, noPlots,
@@ -78,7 +78,7 @@ public sealed class DistillCommand : ICliCommand
             {
                 OutputDir = parse.GetValue(output)!,
                 Student = preset,
-                StudentConfig = configFile is null ? null : TinyVitConfig.FromFile(configFile, StudentRegistry.DefaultConfig(preset)),
+                StudentConfig = configFile is null ? null : StudentRegistry.ConfigFromFile(preset, configFile),
                 Teachers = teachers,
                 Dataset = parse.GetValue(data)!,
                 Epochs = parse.GetValue(epochs),

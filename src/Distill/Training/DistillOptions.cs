@@ -28,7 +28,7 @@ public sealed record DistillOptions
     public string Student { get; init; } = "tinyvit-quick-32";
 
     /// <summary>Replaces the preset's config when given (its class count is set to the teacher's).</summary>
-    public TinyVitConfig? StudentConfig { get; init; }
+    public StudentConfig? StudentConfig { get; init; }
 
     /// <summary>One teacher, or several averaged as an ensemble; each a spec of <see cref="TeacherRegistry"/>
     /// (<c>model.onnx</c>, <c>torch:runs/x</c>, <c>grpc://host:port/model</c>).</summary>

@@ -9,7 +9,7 @@ namespace Edge.Export.Packaging;
 /// A finished `edge distill` output folder, read back: which student (registry name + config), its weights,
 /// and the run summary. Rebuilding the student this way is what lets `edge export` run on its own.
 /// </summary>
-public sealed record DistillRun(string Folder, string Student, string WeightsPath, TinyVitConfig Config, string? Loss, int? Epochs, double? TestTop1)
+public sealed record DistillRun(string Folder, string Student, string WeightsPath, StudentConfig Config, string? Loss, int? Epochs, double? TestTop1)
 {
     public static DistillRun Read(string folder)
     {
@@ -25,7 +25,7 @@ public sealed record DistillRun(string Folder, string Student, string WeightsPat
         using var doc = JsonDocument.Parse(File.ReadAllText(runFile));
         var root = doc.RootElement;
         string student = root.TryGetProperty("student", out var s) ? s.GetString()! : throw new EdgeException($"{runFile} names no student");
-        var config = TinyVitConfig.FromFile(configFile, StudentRegistry.DefaultConfig(student));
+        var config = StudentRegistry.ConfigFromFile(student, configFile);
         return new DistillRun(dir, student, weights, config,
             root.TryGetProperty("loss", out var l) ? l.GetString() : null,
             root.TryGetProperty("epochs", out var e) ? e.GetInt32() : null,

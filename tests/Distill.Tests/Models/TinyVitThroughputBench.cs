@@ -22,7 +22,7 @@ public class TinyVitThroughputBench(ITestOutputHelper output)
     {
         if (Environment.GetEnvironmentVariable("EDGE_BENCH") != "1") return;
         var json = Environment.GetEnvironmentVariable("EDGE_BENCH_CONFIG");
-        var config = json is null ? null : TinyVitConfig.FromJson(json, StudentRegistry.DefaultConfig(name));
+        var config = json is null ? null : StudentRegistry.ParseConfig(name, json);
         using var model = StudentRegistry.Create(name, config);
         model.train();
         var opt = optim.AdamW(model.parameters(), lr: 1e-3);
