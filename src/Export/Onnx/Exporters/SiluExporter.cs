@@ -5,10 +5,9 @@ namespace Edge.Export.Onnx.Exporters;
 
 /// <summary>
 /// SiLU / Swish, x·σ(x), as exactly two nodes: <c>s = Sigmoid(x)</c>, then <c>Mul(x, s)</c> (the input first, the
-/// sigmoid second). This is the pattern PyTorch's exporter writes, the one ONNX Runtime's QuickGelu fusion rewrites
-/// into its single-kernel <c>com.microsoft.QuickGelu</c> (alpha 1) at the extended optimisation level, and the one a
-/// quantizer matches to keep SiLU in INT8 (e.g. QLinearSigmoid + QLinearMul). The standard <c>Swish</c> op only
-/// exists from opset 24, which ONNX Runtime 1.32's CPU kernels do not cover.
+/// sigmoid second). It is the pattern PyTorch's exporter writes, ONNX Runtime's optimizer rewrites it into its one-kernel
+/// <c>com.microsoft.QuickGelu</c> (alpha 1; MobileCnnExporterTests.OnnxRuntimeFusesTheExportedSilu checks it), and a
+/// quantizer matches it to keep SiLU in INT8 (e.g. QLinearSigmoid + QLinearMul, or a lookup on the pair).
 /// </summary>
 public sealed class SiluExporter : ModuleExporter<SiLU>
 {
