@@ -176,6 +176,29 @@ public class MobileCnnExporterTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>What `edge export` reads: a run folder of a CNN student (run.json, student.json, student.weights).</summary>
+    [Fact]
+    public void DistillRunOfACnnStudentRebuildsItsFamilyAndExports()
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new Edge.Testing.TempDir();
+        manual_seed(9);
+        using var model = StudentRegistry.Create<EfficientNetConfig>("efficientnet-quick-32", c => c with { HeadChannels = 256 });
+        OnnxTestKit.SettleBatchNorms(model, model.InputShape);
+        model.SaveWeights(dir.File(Edge.Distill.Training.DistillTrainer.WeightsFile));
+        File.WriteAllText(dir.File(Edge.Distill.Training.DistillTrainer.ConfigFile), model.Config.ToJson());
+        File.WriteAllText(dir.File(Edge.Distill.Training.DistillTrainer.RunFile), """{ "student": "efficientnet-quick-32", "epochs": 1 }""");
+
+        var run = Edge.Export.Packaging.DistillRun.Read(dir.Path);
+        Assert.Equal(256, Assert.IsType<EfficientNetConfig>(run.Config).HeadChannels);
+        using var rebuilt = run.LoadModel();
+        string path = dir.File("model.onnx");
+        OnnxExporter.Export(rebuilt, new OnnxExportOptions(), path);
+        var parity = ParityCheck.RunRandom(model, path, 3, [1, 32, 32]);
+        output.WriteLine(parity.ToString());
+        Assert.True(parity.Passes(1e-5), parity.ToString());
+    }
+
     [Fact]
     public void NodeNamesFollowTimmModulePaths()
     {
