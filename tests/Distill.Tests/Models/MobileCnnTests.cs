@@ -251,7 +251,7 @@ public class MobileCnnTests(ITestOutputHelper output)
         // TinyViT-5M's windows (7, 14, 7) are wider than its 4, 2, 1 maps at 32 px.
         var v = Assert.Throws<EdgeException>(() => StudentRegistry.DefaultConfig("tinyvit-5m").WithInput(1, 32));
         Assert.Contains("WindowSizes[1]", v.Message);
-        Assert.Equal(0, StudentRegistry.DefaultConfig("tinyvit-5m-32").WithInput(3, 32).InChannels - 3);
+        Assert.Equal(3, StudentRegistry.DefaultConfig("tinyvit-5m-32").WithInput(3, 32).InChannels);
         Assert.Throws<EdgeException>(() => StudentRegistry.DefaultConfig("mobilenetv3-small").WithClasses(0));
     }
 
