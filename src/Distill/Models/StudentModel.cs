@@ -42,7 +42,6 @@ public abstract class StudentModel : nn.Module<Tensor, Tensor>
     /// <summary>The head and anything not in the stem or a block.</summary>
     protected static readonly (int, int) HeadDepth = (int.MaxValue, int.MaxValue);
 
-
     public long[] InputShape => [Config.InChannels, Config.ImageSize, Config.ImageSize];
 
     public long ParameterCount => parameters().Sum(p => p.numel());

@@ -17,6 +17,7 @@ Regenerate only with this script: /usr/bin/python3 tests/Distill.Tests/Models/Go
 import json
 import math
 import os
+import re
 
 import torch
 import torchvision
@@ -83,8 +84,10 @@ def main():
         print(f"{tv_name}: {out['models'][-1]['parameters']} parameters, {len(shapes)} tensors, "
               f"logits mean {logits.mean():.4f} std {logits.std():.4f} max |.| {logits.abs().max():.4f}")
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torchvision_cnn.json")
+    # One line per tensor (and one for the logits), so a regenerated file diffs readably.
+    text = re.sub(r"\[\s+([^\[\]{}]*?)\s+\]", lambda m: "[" + " ".join(m.group(1).split()) + "]", json.dumps(out, indent=1))
     with open(path + ".tmp", "w") as f:
-        json.dump(out, f, indent=1)
+        f.write(text + "\n")
     os.replace(path + ".tmp", path)
 
 
