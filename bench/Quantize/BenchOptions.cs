@@ -7,6 +7,8 @@ internal sealed record BenchOptions
     public string Data { get; init; } = "fashion-mnist";
     /// <summary>Benchmark a freshly initialised student of this registry name instead of <see cref="Model"/>.</summary>
     public string? Student { get; init; }
+    /// <summary>A config JSON laid over <see cref="Student"/>'s preset (as <c>edge distill --student-config</c>).</summary>
+    public string? StudentConfig { get; init; }
     public string OutDir { get; init; } = Path.Combine(Path.GetTempPath(), "edge-bench-quantize");
     public int TestCount { get; init; } = 10000;
     public int CalibrationCount { get; init; } = 512;
@@ -32,6 +34,7 @@ internal sealed record BenchOptions
                 "--model" => o with { Model = Next() },
                 "--data" => o with { Data = Next() },
                 "--student" => o with { Student = Next() },
+                "--student-config" => o with { StudentConfig = Next() },
                 "--out" => o with { OutDir = Next() },
                 "--test-count" => o with { TestCount = int.Parse(Next()) },
                 "--calibration-count" => o with { CalibrationCount = int.Parse(Next()) },
@@ -42,7 +45,7 @@ internal sealed record BenchOptions
                 "--rounds" => o with { Rounds = int.Parse(Next()) },
                 "--profile" => o with { Profile = true },
                 "--variants" => o with { Variants = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                _ => throw new ArgumentException($"unknown option {args[i]}; options: --model --student --data --out --test-count --calibration-count --threads --spinning --latency-runs --throughput-runs --rounds --variants --profile"),
+                _ => throw new ArgumentException($"unknown option {args[i]}; options: --model --student --student-config --data --out --test-count --calibration-count --threads --spinning --latency-runs --throughput-runs --rounds --variants --profile"),
             };
         }
         return o;

@@ -36,7 +36,7 @@ public static class Program
         }
         var o = BenchOptions.Parse(args);
         Directory.CreateDirectory(o.OutDir);
-        if (o.Student is not null) o = o with { Model = StudentModelFile.ExportUntrained(o.Student, o.OutDir) };
+        if (o.Student is not null) o = o with { Model = StudentModelFile.ExportUntrained(o.Student, o.OutDir, o.StudentConfig) };
         var spec = PreprocessSpec.FashionMnist32;
         var pre = new Preprocessor(spec);
         long[] sample = [spec.Channels, spec.Height, spec.Width];

@@ -9,11 +9,12 @@ namespace Edge.Bench.Quantize;
 /// </summary>
 internal static class StudentModelFile
 {
-    public static string ExportUntrained(string name, string outDir, int seed = 0)
+    public static string ExportUntrained(string name, string outDir, string? configPath = null, int seed = 0)
     {
         TorchSharp.torch.manual_seed(seed);
-        using var student = StudentRegistry.Create(name);
-        string path = Path.Combine(outDir, $"{name}.untrained.onnx");
+        using var student = StudentRegistry.Create(name, configPath is null ? null : StudentRegistry.ConfigFromFile(name, configPath));
+        string suffix = configPath is null ? "" : "." + Path.GetFileNameWithoutExtension(configPath);
+        string path = Path.Combine(outDir, $"{name}{suffix}.untrained.onnx");
         var result = OnnxExporter.Export(student, new OnnxExportOptions(), path);
         Console.WriteLine($"exported untrained {name}: {result}");
         return path;

@@ -8,7 +8,8 @@ namespace Edge.Bench.TrainSpeed;
 /// <summary>A student to measure: a registry preset and the config it is built with.</summary>
 public sealed record StudentSpec(string Name, TinyVitConfig Config)
 {
-    public static StudentSpec Preset(string name) => new(name, StudentRegistry.DefaultConfig(name));
+    public static StudentSpec Preset(string name) => new(name, StudentRegistry.DefaultConfig(name) as TinyVitConfig
+        ?? throw new ArgumentException($"{name} is not a TinyViT preset: the PyTorch twin in this bench is TinyViT only"));
 
     /// <summary>The earlier <c>--sizes</c> flag: 32 is tinyvit-5m-32; other sizes the 5M ImageNet layout at that size,
     /// 1 channel, 10 classes.</summary>

@@ -4,7 +4,8 @@ using Xunit;
 
 namespace Edge.Cli.Tests;
 
-/// <summary>`edge distill presets` prints every preset's built parameter count and, for TinyViT 5M/11M/21M, the paper's.</summary>
+/// <summary>`edge distill presets` prints every preset's family and built parameter count and, for TinyViT 5M/11M/21M,
+/// EfficientNet-B0 and MobileNetV3-Large/-Small, the paper's.</summary>
 public class DistillPresetsCommandTests
 {
     [Fact]
@@ -15,8 +16,8 @@ public class DistillPresetsCommandTests
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
         foreach (var name in Edge.Distill.Models.StudentRegistry.Names)
-            Assert.Contains(lines, l => l.StartsWith(name + " ", StringComparison.Ordinal));
-        foreach (var name in new[] { "tinyvit-5m", "tinyvit-11m", "tinyvit-21m" })
+            Assert.Contains(lines, l => l.StartsWith(name + " ", StringComparison.Ordinal) && l.Contains($" {Edge.Distill.Models.StudentRegistry.FamilyOf(name).Name} "));
+        foreach (var name in new[] { "tinyvit-5m", "tinyvit-11m", "tinyvit-21m", "efficientnet-b0", "mobilenetv3-large", "mobilenetv3-small" })
         {
             var line = lines.Single(l => l.StartsWith(name + " ", StringComparison.Ordinal));
             var diff = Regex.Match(line, @"([+-]\d+\.\d+)%");

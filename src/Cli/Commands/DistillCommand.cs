@@ -26,7 +26,7 @@ public sealed class DistillCommand : ICliCommand
         var config = new Option<string?>("--config") { Description = "Recipe file (JSON or YAML): any DistillOptions fields in snake_case, e.g. from configs/recipes/; flags override it" };
         var output = new Option<string?>("--out", "-o") { Description = "Run folder: run.json, checkpoint, metrics.jsonl, curves, student.weights (default runs/distill)" };
         var student = new Option<string?>("--student") { Description = $"Student preset: {string.Join(", ", StudentRegistry.Names)} (default {d.Student})" };
-        var studentConfig = new Option<string?>("--student-config") { Description = "JSON file overriding fields of the preset's config" };
+        var studentConfig = new Option<string?>("--student-config") { Description = "JSON file overriding fields of the preset's config (its family's fields: `edge distill presets` lists the families)" };
         var studentSize = new Option<int?>("--student-size") { Description = "Student input side in pixels (default: the teacher's, or the preset's native size where the teacher's does not fit the preset)" };
         var studentChannels = new Option<int?>("--student-channels") { Description = "Student input channels, 1 (gray) or 3 (RGB) (default: the teacher's)" };
         var studentMean = new Option<string?>("--student-mean") { Description = $"Student normalisation mean: values or a preset ({string.Join(", ", NormalizationPresets.Names)}) (default: the teacher's)" };
@@ -73,7 +73,7 @@ public sealed class DistillCommand : ICliCommand
         var augment = new Option<string?>("--augment") { Description = $"Augmentation, e.g. flip,translate=3,rrc=0.6,jitter=0.2,randaug=2x9,erase=0.25,mixup=0.8,cutmix=1.0 or none. Known: {string.Join(", ", AugmentRegistry.Usages)}. Default: {AugmentConfig.Default}" };
         var teacherCache = new Option<string?>("--teacher-cache") { Description = "Train from a TinyViT fast-distillation cache (`edge distill cache`): replays its augmentation seeds and teacher top-k, never runs the teacher on training images" };
 
-        var command = new Command("distill", "Distill a student from a teacher (any ONNX classifier package, a TorchSharp run, a KServe v2 server, or an ensemble)")
+        var command = new Command("distill", "Distill a student (TinyViT, EfficientNet, MobileNetV3) from a teacher (any ONNX classifier package, a TorchSharp run, a KServe v2 server, or an ensemble)")
         {
             config, output, student, studentConfig, studentSize, studentChannels, studentMean, studentStd, studentColor, teacher,
             epochs, batch, lr, wd, warmup, clip, seed, loss, temperature, lsKdTemperature, smoothing, topK, interClass, feature, teacherSamples, teacherFlip, online,
@@ -95,7 +95,7 @@ public sealed class DistillCommand : ICliCommand
             {
                 OutputDir = PickText(output, o.OutputDir),
                 Student = preset,
-                StudentConfig = parse.GetValue(studentConfig) is { } file ? TinyVitConfig.FromFile(file, StudentRegistry.DefaultConfig(preset))
+                StudentConfig = parse.GetValue(studentConfig) is { } file ? StudentRegistry.ConfigFromFile(preset, file)
                     : preset != o.Student ? null : o.StudentConfig,
                 StudentInput = o.StudentInput with
                 {

@@ -47,8 +47,8 @@ public static class SavedStudent
         var preset = StudentRegistry.DefaultConfig(student);
         configPath ??= File.Exists(Path.Combine(folder, ConfigFile)) ? Path.Combine(folder, ConfigFile) : null;
         var config = configPath is not null
-            ? TinyVitConfig.FromFile(configPath, preset)
-            : numClasses is { } n ? preset with { NumClasses = n } : preset;
+            ? StudentRegistry.ConfigFromFile(student, configPath, preset)
+            : numClasses is { } n ? preset.WithClasses(n) : preset;
 
         var model = StudentRegistry.Create(student, config);
         try
@@ -78,7 +78,7 @@ public static class SavedStudent
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or EndOfStreamException or KeyNotFoundException)
         {
             // TorchSharp reports a foreign state dict as a missing key or a shape mismatch; say which architecture was expected.
-            throw new EdgeException($"{weights} does not hold weights of {model.RegistryName} ({Summary(model.Config)}): {e.Message} — it was saved from another architecture or config", e);
+            throw new EdgeException($"{weights} does not hold weights of {model.RegistryName} ({model.Config.Summary()}): {e.Message} — it was saved from another architecture or config", e);
         }
     }
 
@@ -102,7 +102,4 @@ public static class SavedStudent
             throw new EdgeException($"{runJson} is not valid JSON: {e.Message}");
         }
     }
-
-    private static string Summary(TinyVitConfig c) =>
-        $"{c.InChannels}x{c.ImageSize}x{c.ImageSize}, dims [{string.Join(",", c.EmbedDims)}], depths [{string.Join(",", c.Depths)}], {c.NumClasses} classes";
 }

@@ -5,21 +5,18 @@ using static TorchSharp.torch;
 namespace Edge.Distill.Models;
 
 /// <summary>
-/// A plain baseline student: three Conv-BN-ReLU blocks (widths EmbedDims[0..2]) with 2x2 max pools after
-/// the first two, a global average pool, Flatten and Linear. Reads only ImageSize (a multiple of 4),
-/// InChannels, NumClasses and EmbedDims from the config. Exists so the pipeline can be checked against
-/// something that is not TinyViT.
+/// A plain baseline student: three Conv-BN-ReLU blocks (<see cref="SimpleCnnConfig.Widths"/>) with 2x2 max pools
+/// after the first two, a global average pool, Flatten and Linear. Exists so the pipeline can be checked against
+/// the simplest CNN there is.
 /// </summary>
 public sealed class SimpleCnn : StudentModel
 {
     private readonly Sequential features;
     private readonly Sequential classifier;
 
-    public SimpleCnn(TinyVitConfig config, string registryName = "simple-cnn") : base(nameof(SimpleCnn), registryName, config)
+    public SimpleCnn(SimpleCnnConfig config, string registryName = "simple-cnn") : base(nameof(SimpleCnn), registryName, config.Validate())
     {
-        if (config.ImageSize % 4 != 0 || config.EmbedDims.Length < 3)
-            throw new Edge.Core.EdgeException($"simple-cnn needs ImageSize divisible by 4 (got {config.ImageSize}) and three EmbedDims.");
-        int c0 = config.EmbedDims[0], c1 = config.EmbedDims[1], c2 = config.EmbedDims[2];
+        int c0 = config.Widths[0], c1 = config.Widths[1], c2 = config.Widths[2];
         int pooled = config.ImageSize / 4;
         features = nn.Sequential(
             ("0", nn.Conv2d(config.InChannels, c0, 3, padding: 1, bias: false)),
@@ -37,8 +34,19 @@ public sealed class SimpleCnn : StudentModel
         classifier = nn.Sequential(
             ("0", nn.Flatten()),
             ("1", nn.Linear(c2, config.NumClasses)));
+        FeatureTaps = [new("features.2", c0, 1), new("features.6", c1, 2), new("features.10", c2, 4)];
         RegisterComponents();
     }
+
+    /// <summary>The three ReLU outputs (before each pool).</summary>
+    public override IReadOnlyList<FeatureTap> FeatureTaps { get; }
+
+    /// <summary>One layer per Conv-BN-ReLU (features.0-3, 4-7, 8-11), then the classifier.</summary>
+    protected override (int Major, int Minor) DepthKey(string name) => name.Split('.') switch
+    {
+        ["features", var i, ..] => (0, int.Parse(i) / 4),
+        _ => HeadDepth,
+    };
 
     public Sequential Features => features;
     public Sequential Classifier => classifier;

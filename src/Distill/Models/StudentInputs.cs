@@ -4,18 +4,23 @@ using Edge.Core.Preprocessing;
 namespace Edge.Distill.Models;
 
 /// <summary>
-/// Builds a student's config for the input its preprocessing produces. The student architectures here take square
-/// inputs of any side their stem can downsample; a spec they cannot take is an <see cref="EdgeException"/> naming it.
+/// Builds a student's config for the input its preprocessing produces, for any family: each family's
+/// <see cref="StudentConfig.WithInput"/> says what it can take (window sizes, stride-2 layers on 1x1 maps); a spec
+/// it cannot take is an <see cref="EdgeException"/> naming it.
 /// </summary>
 public static class StudentInputs
 {
-    /// <summary>True when the preset's architecture can take <paramref name="channels"/> × <paramref name="size"/>².</summary>
-    public static bool Fits(TinyVitConfig preset, int channels, int size)
+    /// <summary>
+    /// True when the preset's architecture can take <paramref name="channels"/> × <paramref name="size"/>² and the
+    /// size is within 4x of the size it was designed for (a preset far from its native size is a different model).
+    /// </summary>
+    public static bool Fits(StudentConfig preset, int channels, int size)
     {
+        if (size > 4 * preset.ImageSize || size * 4 < preset.ImageSize) return false;
         try
         {
-            (preset with { InChannels = channels, ImageSize = size }).Validate();
-            return size >= preset.StemStride && size <= 4 * preset.ImageSize && size * 4 >= preset.ImageSize;
+            preset.WithInput(channels, size);
+            return true;
         }
         catch (EdgeException)
         {
@@ -24,12 +29,17 @@ public static class StudentInputs
     }
 
     /// <summary>The preset's config with the spec's channels and size.</summary>
-    public static TinyVitConfig ForInput(TinyVitConfig preset, PreprocessSpec spec, string presetName)
+    public static StudentConfig ForInput(StudentConfig preset, PreprocessSpec spec, string presetName)
     {
         if (spec.Height != spec.Width)
             throw new EdgeException($"student {presetName} takes square inputs; the student preprocessing is {spec.Height}x{spec.Width} (set --student-size)");
-        if (spec.Height < preset.StemStride)
-            throw new EdgeException($"student {presetName} needs inputs of at least {preset.StemStride}x{preset.StemStride} (its stem stride); --student-size {spec.Height} is too small");
-        return (preset with { InChannels = spec.Channels, ImageSize = spec.Height }).Validate();
+        try
+        {
+            return preset.WithInput(spec.Channels, spec.Height);
+        }
+        catch (EdgeException e)
+        {
+            throw new EdgeException($"student {presetName} cannot take {spec.Channels}x{spec.Height}x{spec.Width} inputs: {e.Message} (set --student-size, or choose another preset)");
+        }
     }
 }

@@ -38,8 +38,22 @@ public sealed class TinyVit : StudentModel
         }
         stages = nn.Sequential(list);
         head = new ClassifierHead(c.EmbedDims[^1], c.NumClasses);
+        FeatureTaps = [.. c.StageResolutions().Select((side, i) => new FeatureTap($"stages.{i}", c.EmbedDims[i], (c.ImageSize + side - 1) / side))];
         RegisterComponents();
     }
+
+    /// <summary>Stage outputs <c>stages.0</c>..<c>stages.3</c>, NCHW. Attention probabilities: see FeatureHooks' <c>:attn</c>.</summary>
+    public override IReadOnlyList<FeatureTap> FeatureTaps { get; }
+
+    /// <summary>timm's TinyViT group_matcher: the patch embedding, then every block of every stage in order (a stage's
+    /// patch merging joins its first block), then the head.</summary>
+    protected override (int Major, int Minor) DepthKey(string name) => name.Split('.') switch
+    {
+        ["patch_embed", ..] => (-1, -1),
+        ["stages", var s, "blocks", var b, ..] => (int.Parse(s), int.Parse(b)),
+        ["stages", var s, "downsample", ..] => (int.Parse(s), 0),
+        _ => HeadDepth,
+    };
 
     public PatchEmbed PatchEmbed => patch_embed;
     public Sequential Stages => stages;

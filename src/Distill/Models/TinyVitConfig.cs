@@ -1,20 +1,17 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using Edge.Core;
 
 namespace Edge.Distill.Models;
 
 /// <summary>
-/// Architecture of a TinyViT student (and the few fields the plain CNN reads: ImageSize, InChannels,
-/// NumClasses, EmbedDims). Names follow timm's <c>TinyVit.__init__</c> arguments so a timm config reads
+/// Architecture of a TinyViT student. Names follow timm's <c>TinyVit.__init__</c> arguments so a timm config reads
 /// across one to one. Four stages: stage 0 is MBConv, stages 1-3 are attention blocks.
 /// </summary>
-public sealed record TinyVitConfig
+public sealed record TinyVitConfig : StudentConfig
 {
-    public int ImageSize { get; init; } = 224;
-    public int InChannels { get; init; } = 3;
-    public int NumClasses { get; init; } = 1000;
+    public const string FamilyName = "tinyvit";
+
+    public TinyVitConfig() : base(FamilyName) { }
+
     public int[] EmbedDims { get; init; } = [64, 128, 160, 320];
     public int[] Depths { get; init; } = [2, 2, 6, 2];
     public int[] NumHeads { get; init; } = [2, 4, 5, 10];
@@ -28,14 +25,6 @@ public sealed record TinyVitConfig
     /// 28-64 px inputs, where a stride-4 stem would leave too few tokens (second conv then has stride 1).</summary>
     public int StemStride { get; init; } = 4;
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        PropertyNameCaseInsensitive = true,
-        WriteIndented = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
-
     /// <summary>Spatial side of each stage's feature map, following timm's ceil(x / 2) per PatchMerging.</summary>
     public int[] StageResolutions()
     {
@@ -46,13 +35,13 @@ public sealed record TinyVitConfig
     }
 
     /// <summary>Throws <see cref="EdgeException"/> naming the first inconsistent field.</summary>
-    public TinyVitConfig Validate()
+    public override TinyVitConfig Validate()
     {
         int stages = Depths.Length;
         if (stages < 2) Fail("Depths needs at least two stages (one MBConv stage, one attention stage)");
         if (EmbedDims.Length != stages || NumHeads.Length != stages || WindowSizes.Length != stages)
             Fail($"EmbedDims, NumHeads, WindowSizes and Depths must have the same length ({stages})");
-        if (ImageSize <= 0 || InChannels <= 0 || NumClasses <= 0) Fail("ImageSize, InChannels and NumClasses must be positive");
+        ValidateInput("TinyViT");
         if (StemStride is not (2 or 4)) Fail($"StemStride must be 2 or 4, got {StemStride}");
         if (LocalConvSize % 2 != 1) Fail($"LocalConvSize must be odd, got {LocalConvSize}");
         if (DropPathRate is < 0 or >= 1) Fail($"DropPathRate must be in [0, 1), got {DropPathRate}");
@@ -67,43 +56,22 @@ public sealed record TinyVitConfig
         static void Fail(string why) => throw new EdgeException($"Invalid TinyViT config: {why}.");
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
-
-    /// <summary>Reads a JSON object and lays its fields over <paramref name="baseConfig"/>: a file only
-    /// needs the fields it changes (e.g. <c>{"numClasses": 10}</c>). Unknown fields are an error, so a
-    /// typo never silently falls back to the default.</summary>
-    public static TinyVitConfig FromJson(string json, TinyVitConfig? baseConfig = null)
+    /// <summary>A window wider than its stage's map only attends over zero padding: refuse it, naming the stage.</summary>
+    protected override void CheckInput()
     {
-        var merged = JsonSerializer.SerializeToNode(baseConfig ?? new TinyVitConfig(), Json)!.AsObject();
-        JsonObject overrides;
-        try
-        {
-            overrides = JsonNode.Parse(json)?.AsObject() ?? throw new EdgeException("TinyViT config JSON is empty.");
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            throw new EdgeException($"TinyViT config is not a JSON object: {e.Message}", e);
-        }
-        foreach (var (key, value) in overrides)
-        {
-            string? match = merged.Select(p => p.Key).FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
-            if (match is null)
-                throw new EdgeException($"Unknown TinyViT config field '{key}'. Known: {string.Join(", ", merged.Select(p => p.Key))}.");
-            merged[match] = value?.DeepClone();
-        }
-        try
-        {
-            return (merged.Deserialize<TinyVitConfig>(Json) ?? throw new EdgeException("TinyViT config JSON is null.")).Validate();
-        }
-        catch (JsonException e)
-        {
-            throw new EdgeException($"TinyViT config has a field of the wrong type: {e.Message}", e);
-        }
+        var res = StageResolutions();
+        for (int i = 1; i < Depths.Length; i++)
+            if (WindowSizes[i] > res[i])
+                throw new EdgeException($"TinyViT at {ImageSize}x{ImageSize}: WindowSizes[{i}]={WindowSizes[i]} is wider than stage {i}'s {res[i]}x{res[i]} map; set windows of at most [{string.Join(", ", res)}] (e.g. --student-config with \"windowSizes\") or pick a preset for this size.");
     }
 
-    public static TinyVitConfig FromFile(string path, TinyVitConfig? baseConfig = null)
-    {
-        if (!File.Exists(path)) throw new EdgeException($"TinyViT config file '{path}' does not exist.");
-        return FromJson(File.ReadAllText(path), baseConfig);
-    }
+    public override string Summary() =>
+        $"{base.Summary()}, dims [{string.Join(",", EmbedDims)}], depths [{string.Join(",", Depths)}]";
+
+    /// <summary>Reads a JSON object and lays its fields over <paramref name="baseConfig"/> (see <see cref="StudentConfigJson.Overlay"/>).</summary>
+    public static TinyVitConfig FromJson(string json, TinyVitConfig? baseConfig = null) =>
+        StudentConfigJson.Overlay(json, baseConfig ?? new TinyVitConfig(), "TinyViT");
+
+    public static TinyVitConfig FromFile(string path, TinyVitConfig? baseConfig = null) =>
+        FromJson(StudentConfigJson.ReadFile(path, "TinyViT"), baseConfig);
 }

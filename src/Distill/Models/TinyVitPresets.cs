@@ -45,11 +45,4 @@ public static class TinyVitPresets
         EmbedDims = [32, 64, 128, 160], Depths = [1, 1, 2, 1], NumHeads = [1, 2, 4, 5], WindowSizes = [8, 4, 2, 1],
         DropPathRate = 0.0, StemStride = 4,
     };
-
-    /// <summary>Baseline CNN widths for simple-cnn on 1x32x32.</summary>
-    public static TinyVitConfig SimpleCnn32 => new()
-    {
-        ImageSize = 32, InChannels = 1, NumClasses = 10,
-        EmbedDims = [32, 64, 128], Depths = [1, 1, 1], NumHeads = [1, 1, 1], WindowSizes = [1, 1, 1],
-    };
 }

@@ -36,7 +36,7 @@ public sealed record DistillOptions
 
     /// <summary>Replaces the preset's config when given (its class count is set to the teacher's, its input to the
     /// student's preprocessing). Recorded in the run's <see cref="StudentRecord"/>, not here.</summary>
-    [JsonIgnore] public TinyVitConfig? StudentConfig { get; init; }
+    [JsonIgnore] public StudentConfig? StudentConfig { get; init; }
 
     /// <summary>The student's own preprocessing, field by field over the default (the teacher's spec, at the preset's
     /// native size where the teacher's does not fit the preset); see <see cref="StudentPreprocess"/>.</summary>

@@ -53,7 +53,7 @@ public static class DistillRecipe
             throw new EdgeException($"recipe {where}: a field has the wrong type ({e.Path}: {e.Message.Split('.')[0]})");
         }
         if (studentConfig is not null)
-            options = options with { StudentConfig = TinyVitConfig.FromJson(studentConfig.ToJsonString(), StudentRegistry.DefaultConfig(options.Student)) };
+            options = options with { StudentConfig = StudentRegistry.ParseConfig(options.Student, studentConfig.ToJsonString()) };
         return options;
     }
 

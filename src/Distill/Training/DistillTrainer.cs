@@ -60,7 +60,7 @@ public static class DistillTrainer
         var preset = options.StudentConfig ?? StudentRegistry.DefaultConfig(options.Student);
         var studentSpec = StudentPreprocess.Resolve(options.StudentInput, teacher.Specs()[0], preset.InChannels, preset.ImageSize,
             (c, size) => StudentInputs.Fits(preset, c, size));
-        var config = StudentInputs.ForInput(preset, studentSpec, options.Student) with { NumClasses = teacher.NumClasses };
+        var config = StudentInputs.ForInput(preset, studentSpec, options.Student).WithClasses(teacher.NumClasses);
 
         long budget = options.MemoryBudgetMb << 20;
         var trainIdx = Subset(trainSet.Count, options.TrainSamples, options.Seed);

@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using Edge.Core;
+using Edge.Distill.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,34 +11,20 @@ public sealed record OptimizerGroups(IReadOnlyList<AdamW.ParamGroup> Groups, IRe
 
 /// <summary>
 /// Layer-wise learning-rate decay for fine-tuning (BEiT; timm's <c>param_groups_layer_decay</c>): the layers
-/// near the input, which hold general features, move less than those near the head. Layers follow timm's
-/// TinyViT <c>group_matcher</c>: the patch embedding is layer 0, every block of every stage is one layer in order
-/// (a stage's patch merging joins its first block), and the head, with anything unmatched (e.g. a FitNet projector),
-/// is the last layer L; layer i gets <c>decay^(L − i)</c>. Each layer keeps timm's split of weight decay: none on
+/// near the input, which hold general features, move less than those near the head. Layers are the student's own
+/// (timm's <c>group_matcher</c> of its family, see <see cref="StudentModel.ParameterDepths"/>): the stem is layer 0,
+/// every block of every stage one layer in order, and the head the last layer L (loss parameters such as a FitNet
+/// projector train at its rate); layer i gets <c>decay^(L − i)</c>. Each layer keeps timm's split of weight decay: none on
 /// norms, biases and attention biases.
 /// </summary>
 public static class LayerDecay
 {
-    private static readonly Regex Stem = new(@"^patch_embed\.", RegexOptions.Compiled);
-    private static readonly Regex Block = new(@"^stages\.(\d+)\.blocks\.(\d+)\.", RegexOptions.Compiled);
-    private static readonly Regex Downsample = new(@"^stages\.(\d+)\.downsample\.", RegexOptions.Compiled);
-
-    /// <summary>Layer id of every named parameter, and the number of layers (head = count − 1).</summary>
-    public static (IReadOnlyDictionary<string, int> Layers, int Count) LayerIds(IEnumerable<string> names)
-    {
-        // Keys sort as timm's ordinals: stem (-1, -1), then (stage, block), then the head (max).
-        var keys = new Dictionary<string, (int, int)>();
-        foreach (var name in names)
-        {
-            Match m;
-            keys[name] = Stem.IsMatch(name) ? (-1, -1)
-                : (m = Block.Match(name)).Success ? (int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value))
-                : (m = Downsample.Match(name)).Success ? (int.Parse(m.Groups[1].Value), 0)
-                : (int.MaxValue, int.MaxValue);
-        }
-        var ordinal = keys.Values.Distinct().Order().Select((k, i) => (k, i)).ToDictionary(p => p.k, p => p.i);
-        return (keys.ToDictionary(kv => kv.Key, kv => ordinal[kv.Value]), ordinal.Count);
-    }
+    /// <summary>Layer id of every named parameter, and the number of layers (head = count − 1): the student's own
+    /// grouping by depth (<see cref="StudentModel.ParameterDepths"/>).</summary>
+    public static (IReadOnlyDictionary<string, int> Layers, int Count) LayerIds(nn.Module model) =>
+        model is StudentModel student
+            ? student.ParameterDepths()
+            : throw new EdgeException($"--layer-decay needs a registered student (a {model.GetType().Name} does not say how its layers are ordered)");
 
     public static double Scale(int layer, int count, double decay) => Math.Pow(decay, count - 1 - layer);
 
@@ -74,7 +60,7 @@ public static class LayerDecay
             }
             return new OptimizerGroups(groups, scales, names);
         }
-        var (layers, count) = LayerIds(named.Select(p => p.name));
+        var (layers, count) = LayerIds(model);
         for (int layer = 0; layer < count; layer++)
         {
             double scale = Scale(layer, count, layerDecay.Value);

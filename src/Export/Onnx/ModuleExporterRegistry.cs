@@ -30,6 +30,10 @@ public sealed class ModuleExporterRegistry
         .Register(new LayerNormExporter())
         .Register(new GeluExporter())
         .Register(new ReluExporter())
+        .Register(new SiluExporter())
+        .Register(new HardswishExporter())
+        .Register(new SigmoidExporter())
+        .Register(new HardsigmoidExporter())
         .Register(new MaxPool2dExporter())
         .Register(new AvgPool2dExporter())
         .Register(new AdaptiveAvgPool2dExporter())
@@ -48,7 +52,14 @@ public sealed class ModuleExporterRegistry
         .Register(new TinyVitBlockExporter())
         .Register(new TinyVitStageExporter())
         .Register(new ClassifierHeadExporter())
+        // mobile CNN blocks (EfficientNet, MobileNetV3)
+        .Register(new SqueezeExciteExporter())
+        .Register(new DepthwiseSeparableExporter())
+        .Register(new InvertedResidualExporter())
+        .Register(new ConvBnActExporter())
         // students
         .Register(new TinyVitExporter())
+        .Register(new EfficientNetExporter())
+        .Register(new MobileNetV3Exporter())
         .Register(new SimpleCnnExporter());
 }

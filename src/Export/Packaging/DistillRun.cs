@@ -9,7 +9,7 @@ namespace Edge.Export.Packaging;
 /// (preset and config), its weights, its own preprocessing and labels, and the run's outcome. Rebuilding the student
 /// this way is what lets `edge export` run on its own, with no second look at the teacher.
 /// </summary>
-public sealed record DistillRun(string Folder, DistillRecord Record, string WeightsPath, TinyVitConfig Config)
+public sealed record DistillRun(string Folder, DistillRecord Record, string WeightsPath, StudentConfig Config)
 {
     public string Student => Record.Student.Preset;
 
@@ -22,7 +22,7 @@ public sealed record DistillRun(string Folder, DistillRecord Record, string Weig
         string weights = Path.Combine(dir, DistillTrainer.WeightsFile);
         if (!File.Exists(weights) || record.Result is null)
             throw new EdgeException($"{dir} is not a finished distill run: {(File.Exists(weights) ? "its record has no outcome" : $"{DistillTrainer.WeightsFile} is missing")} (did `edge distill` complete?)");
-        var config = TinyVitConfig.FromJson(record.Student.Config.GetRawText(), StudentRegistry.DefaultConfig(record.Student.Preset));
+        var config = StudentRegistry.ParseConfig(record.Student.Preset, record.Student.Config.GetRawText());
         return new DistillRun(dir, record, weights, config);
     }
 

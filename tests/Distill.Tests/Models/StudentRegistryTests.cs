@@ -27,7 +27,7 @@ public class StudentRegistryTests
     [Fact]
     public void JsonOverridesOnlyTheFieldsItNames()
     {
-        var baseConfig = StudentRegistry.DefaultConfig("tinyvit-quick-32");
+        var baseConfig = (TinyVitConfig)StudentRegistry.DefaultConfig("tinyvit-quick-32");
         var config = TinyVitConfig.FromJson("""{ "numClasses": 5, "DropPathRate": 0.1 }""", baseConfig);
         Assert.Equal(5, config.NumClasses);
         Assert.Equal(0.1, config.DropPathRate);
@@ -50,7 +50,7 @@ public class StudentRegistryTests
     [InlineData("""[1, 2]""", "not a JSON object")]
     public void InvalidJsonConfigsNameTheProblem(string json, string expected)
     {
-        var e = Assert.Throws<EdgeException>(() => TinyVitConfig.FromJson(json, StudentRegistry.DefaultConfig("tinyvit-quick-32")));
+        var e = Assert.Throws<EdgeException>(() => StudentRegistry.ParseConfig("tinyvit-quick-32", json));
         Assert.Contains(expected, e.Message);
     }
 }

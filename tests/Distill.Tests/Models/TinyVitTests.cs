@@ -73,7 +73,7 @@ public class TinyVitTests(ITestOutputHelper output)
     {
         using var scope = NewDisposeScope();
         // 40 px, stride 4: stage maps 10, 5, 3, 2 against windows 4, 2, 2 -> padding in every attention stage.
-        using var model = StudentRegistry.Create("tinyvit-quick-32", c => c with { ImageSize = 40, WindowSizes = [8, 4, 2, 2] });
+        using var model = StudentRegistry.Create<TinyVitConfig>("tinyvit-quick-32", c => c with { ImageSize = 40, WindowSizes = [8, 4, 2, 2] });
         model.eval();
         using var _ = no_grad();
         Assert.Equal(new long[] { 2, 10 }, model.call(randn(2, 1, 40, 40)).shape);

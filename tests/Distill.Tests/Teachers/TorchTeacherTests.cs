@@ -77,7 +77,7 @@ public class TorchTeacherTests
     {
         using var dir = new TempDir();
         using var model = WriteRun(dir.Path);
-        var c = model.Config;
+        var c = (TinyVitConfig)model.Config;
         var res = c.StageResolutions();
         string attn = "stages.1.blocks.0.attn" + Edge.Distill.Training.FeatureHooks.AttentionSuffix;
         using var teacher = TeacherRegistry.Open($"torch:{dir.Path}", new TeacherContext { Features = ["stages.1", "stages.2", attn] });

@@ -14,10 +14,10 @@ public class LayerDecayAndEmaTests
     public void LayerDecayGroupLearningRatesFollowDecayToTheDepth()
     {
         using var model = StudentRegistry.Create("tinyvit-quick-32");
-        var c = model.Config;
+        var c = (TinyVitConfig)model.Config;
         int layers = 1 + c.Depths.Sum() + 1; // embed, every block, head
         var groups = LayerDecay.Build(model, [], lr: 1e-3, weightDecay: 0.05, layerDecay: 0.75);
-        var (ids, count) = LayerDecay.LayerIds(model.named_parameters().Select(p => p.name));
+        var (ids, count) = LayerDecay.LayerIds(model);
         Assert.Equal(layers, count);
         Assert.Equal(0, ids.First(kv => kv.Key.StartsWith("patch_embed.")).Value);
         Assert.Equal(count - 1, ids["head.fc.weight"]);

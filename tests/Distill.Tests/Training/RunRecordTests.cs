@@ -4,6 +4,7 @@ using Edge.Core.Manifest;
 using Edge.Core.Preprocessing;
 using Edge.Core.Progress;
 using Edge.Distill.Losses;
+using Edge.Distill.Models;
 using Edge.Distill.Training;
 using Edge.Testing;
 using Xunit;
@@ -45,7 +46,7 @@ public class RunRecordTests
         Assert.Equal(9, y.Epochs);
         Assert.Equal(1e-3, y.LearningRate);
         Assert.Equal(["a.onnx", "b.onnx"], y.Teachers);
-        Assert.Equal([1, 1, 1, 1], y.StudentConfig!.Depths);
+        Assert.Equal([1, 1, 1, 1], Assert.IsType<TinyVitConfig>(y.StudentConfig).Depths);
 
         File.WriteAllText(dir.File("typo.yaml"), "epochz: 3\n");
         var e = Assert.Throws<EdgeException>(() => DistillRecipe.Apply(Defaults, dir.File("typo.yaml")));

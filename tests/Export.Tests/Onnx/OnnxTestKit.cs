@@ -27,6 +27,26 @@ internal static class OnnxTestKit
                 attn.AttentionBiases.copy_(randn(attn.AttentionBiases.shape, generator: gen));
     }
 
+    /// <summary>
+    /// Random BatchNorm affine parameters, then running statistics set from one training-mode batch of standard-normal
+    /// inputs (momentum 1), as a trained network's would be: activations stay near unit scale through a deep network,
+    /// so parity is measured where a real student works rather than on values random statistics blow up to 1e2-1e3.
+    /// </summary>
+    public static void SettleBatchNorms(nn.Module<Tensor, Tensor> module, long[] shape, int batch = 8, int seed = 1)
+    {
+        using var scope = NewDisposeScope();
+        RandomizeBatchNorms(module, seed);
+        var norms = module.named_modules().Select(m => m.module).OfType<TorchSharp.Modules.BatchNorm2d>().ToList();
+        foreach (var bn in norms) bn.momentum = 1.0;
+        using (no_grad())
+        {
+            module.train();
+            module.call(randn([batch, .. shape], generator: new Generator((ulong)seed)));
+        }
+        foreach (var bn in norms) bn.momentum = 0.1;
+        module.eval();
+    }
+
     /// <summary>Exports <paramref name="module"/> with input [batch, ...shape] and returns parity on random inputs.</summary>
     public static (ParityResult Parity, OnnxExportResult Export) ExportAndCompare(nn.Module<Tensor, Tensor> module, long[] shape,
         int batch = 3, int opset = 20)

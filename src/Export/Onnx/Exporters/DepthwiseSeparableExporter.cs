@@ -1,0 +1,20 @@
+using Edge.Distill.Models.Layers;
+using Edge.Export.Onnx.Graph;
+
+namespace Edge.Export.Onnx.Exporters;
+
+/// <summary>Depthwise Conv (group = channels) + BN → act → squeeze-excitation → 1x1 Conv + BN → residual Add (drop
+/// path is the identity in eval). Each Conv + BN pair becomes one Conv after BN folding.</summary>
+public sealed class DepthwiseSeparableExporter : ModuleExporter<DepthwiseSeparable>
+{
+    protected override OnnxValue Export(ExportContext ctx, DepthwiseSeparable m, string path, OnnxValue input)
+    {
+        var x = ctx.Child(m, path, m.ConvDw, input);
+        x = ctx.Child(m, path, m.Bn1, x);
+        x = ctx.Child(m, path, m.Act1, x);
+        x = ctx.Child(m, path, m.Se, x);
+        x = ctx.Child(m, path, m.ConvPw, x);
+        x = ctx.Child(m, path, m.Bn2, x);
+        return m.HasSkip ? ctx.Graph.Add(path, x, input) : x;
+    }
+}
