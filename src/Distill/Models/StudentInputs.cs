@@ -39,7 +39,7 @@ public static class StudentInputs
         }
         catch (EdgeException e)
         {
-            throw new EdgeException($"student {presetName} cannot take {spec.Channels}x{spec.Height}x{spec.Width} inputs: {e.Message} (set --student-size, or choose another preset)");
+            throw new EdgeException($"student {presetName} cannot take {spec.Channels}x{spec.Height}x{spec.Width} inputs (--student-size {spec.Height}): {e.Message}");
         }
     }
 }

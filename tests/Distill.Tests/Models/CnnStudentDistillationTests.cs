@@ -77,7 +77,7 @@ public class CnnStudentDistillationTests(ITestOutputHelper output)
             OutputDir = dir.Path,
             Student = "mobilenetv3-quick-32",
             Teachers = [TestPaths.Teacher],
-            Dataset = TestPaths.FashionMnist,
+            Dataset = "fashion-mnist",
             Epochs = 1,
             BatchSize = 32,
             TrainSamples = 96,

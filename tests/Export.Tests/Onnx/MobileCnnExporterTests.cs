@@ -199,7 +199,16 @@ public class MobileCnnExporterTests(ITestOutputHelper output)
         OnnxTestKit.SettleBatchNorms(model, model.InputShape);
         model.SaveWeights(dir.File(Edge.Distill.Training.DistillTrainer.WeightsFile));
         File.WriteAllText(dir.File(Edge.Distill.Training.DistillTrainer.ConfigFile), model.Config.ToJson());
-        File.WriteAllText(dir.File(Edge.Distill.Training.DistillTrainer.RunFile), """{ "student": "efficientnet-quick-32", "epochs": 1 }""");
+        new Edge.Distill.Training.DistillRecord
+        {
+            Options = new Edge.Distill.Training.DistillOptions { OutputDir = dir.Path, Student = "efficientnet-quick-32" },
+            Student = new Edge.Distill.Training.StudentRecord("efficientnet-quick-32", System.Text.Json.JsonDocument.Parse(model.Config.ToJson()).RootElement.Clone(),
+                new Edge.Core.Preprocessing.PreprocessSpec { Mean = [0f], Std = [1f] }, model.ParameterCount),
+            Teachers = [],
+            Labels = [.. Enumerable.Range(0, 10).Select(i => $"class {i}")],
+            Objective = "1.0*ce",
+            Result = new Edge.Distill.Training.DistillOutcome(0.1, 0.1, 0.95, 0, 0, 0, "cached", 1, "", "memory"),
+        }.Sealed().Write(dir.Path);
 
         var run = Edge.Export.Packaging.DistillRun.Read(dir.Path);
         Assert.Equal(256, Assert.IsType<EfficientNetConfig>(run.Config).HeadChannels);
