@@ -8,7 +8,7 @@
 # Nothing in src/ knows these teachers: every spec comes from `edge import`'s flags and the graph.
 #
 #   bash scripts/any-teacher.sh [--ci] [--out DIR]
-# --ci: a small subset (600 training images, 1 epoch) that CI runs in a few minutes; the gate then reports with its
+# --ci: a small subset (3,000 training images, 3 epochs) that CI runs in a few minutes; the gate then reports with its
 # tolerance widened to 100 points (an undertrained student is expected to fail a real gate, and this checks the
 # pipeline, not the student). Without --ci: the whole dataset, 3 epochs, the gate's default thresholds.
 set -euo pipefail
@@ -26,7 +26,7 @@ edge=(./edge)
 py=/usr/bin/python3
 mkdir -p "$out"
 if [ $ci -eq 1 ]; then
-  train=600; test=200; epochs=1; gate_extra=(--max-top1-drop 100 --max-top1-drop-hard 100 --min-agreement 0 --min-agreement-hard 0); min_acc=0.2
+  train=3000; test=300; epochs=3; gate_extra=(--max-top1-drop 100 --max-top1-drop-hard 100 --min-agreement 0 --min-agreement-hard 0); min_acc=0.2
 else
   train=; test=; epochs=3; gate_extra=(); min_acc=0.8
 fi

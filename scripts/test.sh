@@ -16,9 +16,20 @@ if [ $build -ne 0 ]; then
 fi
 dotnet test Edge.sln --no-build --nologo --logger "trx" --results-directory "$results" "$@"
 status=$?
-python3 - "$results" "$status" <<'PY'
+# End-to-end checks, one counted result each (EDGE_E2E=0 skips them): the whole pipeline on teachers of other specs
+# than the default and an RGB JPEG image folder (issue #13), on a small subset.
+e2e_passed=0; e2e_failed=0
+if [ "${EDGE_E2E:-1}" != 0 ]; then
+  e2e_log="$results/any-teacher.log"
+  if bash scripts/any-teacher.sh --ci --out "$results/any-teacher" > "$e2e_log" 2>&1; then
+    e2e_passed=1; echo "end to end: scripts/any-teacher.sh --ci passed"
+  else
+    e2e_failed=1; status=1; echo "end to end: scripts/any-teacher.sh --ci FAILED; its last lines:"; tail -20 "$e2e_log"
+  fi
+fi
+python3 - "$results" "$status" "$e2e_passed" "$e2e_failed" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
-passed = failed = 0
+passed, failed = int(sys.argv[3]), int(sys.argv[4])
 files = glob.glob(sys.argv[1] + "/**/*.trx", recursive=True)
 for f in files:
     counters = ET.parse(f).getroot().find(".//{*}Counters")
