@@ -50,9 +50,7 @@ public sealed class QuantizeCommand : ICliCommand
         var symmetric = new Option<bool>("--symmetric-activations") { Description = "Zero-centred activation ranges" };
         var keep = new Option<string[]>("--keep-float") { Description = "Node names or op types to keep in float (repeatable)", AllowMultipleArgumentsPerToken = true };
         var budget = new Option<double?>("--accuracy-budget") { Description = "Max held-out top-1 drop in points vs fp32 (default 0.3); with a fixed --mode it also runs a sensitivity search keeping the worst layers in float" };
-        var dataset = new Option<string>("--data") { Description = "Dataset for calibration and the held-out check (its train split): fashion-mnist, an IDX folder or an image folder", DefaultValueFactory = _ => BuiltInDatasets.FashionMnist.Name };
-        var labels = new Option<string?>("--labels") { Description = "Class names of --data: a labels file or a comma-separated list in class-index order (matched to the model's labels by name)" };
-        var holdout = new Option<double?>("--holdout-fraction") { Description = "For a folder without split subfolders: the fraction per class set aside as its test split (seeded by --seed); calibration uses the rest" };
+        var dataset = new DatasetFlags("Dataset for calibration and the held-out check (its train split; classes matched to the model's labels by name)");
         var holdoutSamples = new Option<int>("--holdout-samples") { Description = "Held-out training images (never the calibration ones) for the accuracy budget and the searches", DefaultValueFactory = _ => 5000 };
         var seed = new Option<int>("--seed") { Description = "Seed for drawing the calibration and held-out images", DefaultValueFactory = _ => 0 };
         var batchSizes = new Option<string>("--batch-sizes") { Description = "Batch sizes at which the INT8 package must be no slower than fp32 (comma-separated)", DefaultValueFactory = _ => "1,64" };
@@ -69,8 +67,9 @@ public sealed class QuantizeCommand : ICliCommand
         var command = new Command("quantize", "Quantize a model package to INT8 (dynamic, static QDQ or QOperator) or FP16")
         {
             model, output, precision, mode, method, percentile, samples, perTensor, symmetric, keep, budget, maxSize, passes, fuse, qconv, qconvRows,
-            dataset, labels, holdout, holdoutSamples, seed, batchSizes, threads, allowSlower, allowDrop, layerSearch, ort,
+            holdoutSamples, seed, batchSizes, threads, allowSlower, allowDrop, layerSearch, ort,
         };
+        foreach (var o in dataset.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var source = ModelPackage.Load(parse.GetValue(model)!);
@@ -78,10 +77,8 @@ public sealed class QuantizeCommand : ICliCommand
             {
                 OutputDir = parse.GetValue(output)!,
                 Precision = Precisions.Parse(parse.GetValue(precision)!),
-                Data = new DatasetSource
-                {
-                    Path = parse.GetValue(dataset)!, Labels = parse.GetValue(labels), HoldoutFraction = parse.GetValue(holdout), SplitSeed = parse.GetValue(seed),
-                },
+                // A folder without split subfolders is split with --split-seed, or else the calibration draw's --seed.
+                Data = dataset.Source(parse) is var data && parse.GetValue(dataset.SplitSeed) is null ? data with { SplitSeed = parse.GetValue(seed) } : data,
                 CalibrationSamples = parse.GetValue(samples),
                 HoldoutSamples = parse.GetValue(holdoutSamples),
                 Seed = parse.GetValue(seed),

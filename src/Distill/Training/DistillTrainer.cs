@@ -244,6 +244,7 @@ public static class DistillTrainer
                     }
                     step++;
                     batchNo++;
+                    TrainingThreadGc.AfterStep();
                     if (meter.Due) meter.Read(epoch, step, lr);
                     bar.Report(seen, train.Count, double.IsNaN(meter.Mean) ? $"lr {lr:0.###e0}" : $"loss {meter.Mean:F3}  lr {lr:0.###e0}");
                 }
@@ -302,6 +303,7 @@ public static class DistillTrainer
                 var pred = model.call(t).argmax(1).cpu().data<long>().ToArray();
                 for (int i = 0; i < n; i++) predictions[start + i] = (int)pred[i];
                 start += n;
+                TrainingThreadGc.AfterStep();
                 bar.Report(start, test.Count);
             }
         }

@@ -98,11 +98,15 @@ public sealed class FusedAdamW : AdamW
                 double lr = o.LearningRate!.Value, beta1 = o.beta1!.Value, beta2 = o.beta2!.Value, eps = o.eps!.Value, wd = o.weight_decay!.Value;
                 double bc1 = 1 - Math.Pow(beta1, stepNo), bc2 = 1 - Math.Pow(beta2, stepNo);
                 // TorchSharp's AdamW, element for element: decoupled decay, the two moments, then the bias-corrected step.
-                if (wd != 0) g.Values.mul_(1 - lr * wd);
-                g.ExpAvg.mul_(beta1).add_(g.Grads, alpha: 1 - beta1);
-                g.ExpAvgSq.mul_(beta2).addcmul_(g.Grads, g.Grads, value: 1 - beta2);
-                g.Denom.copy_(g.ExpAvgSq).sqrt_().div_(Math.Sqrt(bc2)).add_(eps);
-                g.Values.addcdiv_(g.ExpAvg, g.Denom, value: -lr / bc1);
+                // Each Scalar is a local disposed after the group: libtorch reads it while it is still referenced
+                // (a temporary one can be finalized mid-call; see TrainingThreadGc).
+                using Scalar decay = 1 - lr * wd, b1 = beta1, oneMinusB1 = 1 - beta1, b2 = beta2, oneMinusB2 = 1 - beta2,
+                    sqrtBc2 = Math.Sqrt(bc2), epsilon = eps, stepSize = -lr / bc1;
+                if (wd != 0) g.Values.mul_(decay);
+                g.ExpAvg.mul_(b1).add_(g.Grads, alpha: oneMinusB1);
+                g.ExpAvgSq.mul_(b2).addcmul_(g.Grads, g.Grads, value: oneMinusB2);
+                g.Denom.copy_(g.ExpAvgSq).sqrt_().div_(sqrtBc2).add_(epsilon);
+                g.Values.addcdiv_(g.ExpAvg, g.Denom, value: stepSize);
             }
         }
         foreach (var s in _slices) s.State.step = stepNo;

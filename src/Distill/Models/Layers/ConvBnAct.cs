@@ -36,7 +36,7 @@ public sealed class ConvBnAct : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var h = act1.call(bn1.call(conv.call(x)));
         // Out of place: the activation (ReLU) may need its own output for the backward pass.
-        if (HasSkip) h = drop_path.call(h).add(x);
+        if (HasSkip) h = drop_path.call(h).add(x, Scalars.One);
         return h.MoveToOuterDisposeScope();
     }
 }

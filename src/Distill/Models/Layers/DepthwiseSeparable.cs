@@ -46,7 +46,7 @@ public sealed class DepthwiseSeparable : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var h = act1.call(bn1.call(conv_dw.call(x)));
         h = bn2.call(conv_pw.call(se.call(h)));
-        if (HasSkip) h = drop_path.call(h).add_(x);
+        if (HasSkip) h = drop_path.call(h).add_(x, Scalars.One);
         return h.MoveToOuterDisposeScope();
     }
 }

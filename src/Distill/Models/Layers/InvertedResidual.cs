@@ -57,7 +57,7 @@ public sealed class InvertedResidual : nn.Module<Tensor, Tensor>
         var h = act1.call(bn1.call(conv_pw.call(x)));
         h = act2.call(bn2.call(conv_dw.call(h)));
         h = bn3.call(conv_pwl.call(se.call(h)));
-        if (HasSkip) h = drop_path.call(h).add_(x);
+        if (HasSkip) h = drop_path.call(h).add_(x, Scalars.One);
         return h.MoveToOuterDisposeScope();
     }
 }

@@ -41,6 +41,6 @@ public sealed class MBConv : nn.Module<Tensor, Tensor>
         var h = act1.call(conv1.call(x));
         h = act2.call(conv2.call(h));
         h = drop_path.call(conv3.call(h));
-        return act3.call(h.add_(x)).MoveToOuterDisposeScope();
+        return act3.call(h.add_(x, Scalars.One)).MoveToOuterDisposeScope();
     }
 }

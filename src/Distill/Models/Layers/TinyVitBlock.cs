@@ -51,11 +51,11 @@ public sealed class TinyVitBlock : nn.Module<Tensor, Tensor>
             a = attn.call(windows).view(b, nh, nw, ws, ws, c).transpose(2, 3).reshape(b, ph, pw, c);
             if (padB > 0 || padR > 0) a = a[.., ..(int)h, ..(int)w, ..];
         }
-        x = x + drop_path1.call(a);
+        x = x.add(drop_path1.call(a), Scalars.One);
 
         var conv = local_conv.call(x.permute(0, 3, 1, 2));
         var t = conv.reshape(b, c, l).transpose(1, 2);
-        t = t + drop_path2.call(mlp.call(t));
+        t = t.add(drop_path2.call(mlp.call(t)), Scalars.One);
         return t.reshape(b, h, w, c).MoveToOuterDisposeScope();
     }
 }
