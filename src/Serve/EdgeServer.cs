@@ -9,6 +9,7 @@ using Edge.Serve.Rest;
 using Edge.Serve.Services;
 using Edge.Serve.Shadow;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -122,9 +123,14 @@ public static partial class EdgeServer
             });
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+        // Kestrel's transports take their memory pool from this factory (registered after Kestrel's own, so it is the
+        // one resolved): a bounded pool instead of one that keeps a large request's blocks for minutes.
+        var pools = new BoundedBlockPoolFactory(options.IdleBufferBytes / BoundedBlockPool.BlockSize);
+        builder.Services.AddSingleton(pools);
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(pools);
 
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton<ServeMetrics>();
+        builder.Services.AddSingleton(_ => new ServeMetrics(pools));
         builder.Services.AddSingleton<ModelRepository>();
         builder.Services.AddSingleton<ShadowScorer>();
         builder.Services.AddSingleton<InferenceEngine>();
