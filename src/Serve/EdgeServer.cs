@@ -57,6 +57,7 @@ public static partial class EdgeServer
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var repository = app.Services.GetRequiredService<ModelRepository>();
             await repository.LoadAsync(cancellationToken).ConfigureAwait(false);
+            LargeRequestMemory.Collect();
             string host = options.Host.Contains(':') ? $"[{options.Host}]" : options.Host;
             var server = new RunningServer(app, $"http://{host}:{grpcListen().Port}", $"http://{host}:{httpListen().Port}");
             LogStarted(log, server.GrpcAddress, server.HttpAddress, repository.Root,
