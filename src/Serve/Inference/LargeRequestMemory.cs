@@ -1,4 +1,5 @@
 using System.Runtime;
+using System.Runtime.InteropServices;
 
 namespace Edge.Serve.Inference;
 
@@ -9,12 +10,12 @@ namespace Edge.Serve.Inference;
 /// Kestrel's network buffers come from <see cref="Hosting.BoundedBlockPool"/>, which keeps a few MB of idle blocks
 /// and leaves the rest to the collector. So a request of at least <see cref="ThresholdBytes"/> schedules aggressive
 /// collections (<see cref="GCCollectionMode.Aggressive"/>: compacting, and decommitting the memory the collector
-/// would otherwise keep committed for later allocations) at 1, 3, 10 and 30 s after inference (the answer may still
-/// be on its way at the first), once the array pool's minute has passed, and then each minute for ten minutes;
-/// ordinary requests never pay for it (a collection of this server's small heap takes a few milliseconds). Measured
-/// effect in docs/BENCHMARKS.md.
+/// would otherwise keep committed for later allocations, then glibc's <c>malloc_trim</c> for the native heaps) at 1,
+/// 3, 10 and 30 s after inference (the answer may still be on its way at the first), once the array pool's minute has
+/// passed, and then each minute for ten minutes; ordinary requests never pay for it (a collection of this server's
+/// small heap takes a few milliseconds). Measured effect in docs/BENCHMARKS.md.
 /// </summary>
-public static class LargeRequestMemory
+public static partial class LargeRequestMemory
 {
     public const long ThresholdBytes = 4 << 20;
 
@@ -52,13 +53,31 @@ public static class LargeRequestMemory
         }
     }
 
+    private static int _noMallocTrim;
+
     /// <summary>
     /// One aggressive collection now: the server runs it once its models have loaded and warmed up, so an idle server
-    /// does not keep the loading's garbage committed (tens of MB) until its first large request.
+    /// does not keep the loading's garbage committed (tens of MB) until its first large request. Then glibc's
+    /// <c>malloc_trim</c> hands the free pages of the native heaps (ONNX Runtime's and the runtime's own allocations)
+    /// back to the system; where there is no glibc (musl) that step is skipped.
     /// </summary>
     public static void Collect()
     {
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        if (OperatingSystem.IsLinux() && Volatile.Read(ref _noMallocTrim) == 0)
+        {
+            try
+            {
+                MallocTrim(0);
+            }
+            catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+            {
+                Volatile.Write(ref _noMallocTrim, 1);
+            }
+        }
     }
+
+    [LibraryImport("libc", EntryPoint = "malloc_trim")]
+    private static partial int MallocTrim(nuint pad);
 }
