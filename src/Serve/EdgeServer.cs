@@ -9,6 +9,7 @@ using Edge.Serve.Rest;
 using Edge.Serve.Services;
 using Edge.Serve.Shadow;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,6 +57,7 @@ public static partial class EdgeServer
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var repository = app.Services.GetRequiredService<ModelRepository>();
             await repository.LoadAsync(cancellationToken).ConfigureAwait(false);
+            LargeRequestMemory.Collect();
             string host = options.Host.Contains(':') ? $"[{options.Host}]" : options.Host;
             var server = new RunningServer(app, $"http://{host}:{grpcListen().Port}", $"http://{host}:{httpListen().Port}");
             LogStarted(log, server.GrpcAddress, server.HttpAddress, repository.Root,
@@ -122,9 +124,14 @@ public static partial class EdgeServer
             });
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+        // Kestrel's transports take their memory pool from this factory (registered after Kestrel's own, so it is the
+        // one resolved): a bounded pool instead of one that keeps a large request's blocks for minutes.
+        var pools = new BoundedBlockPoolFactory(options.IdleBufferBytes / BoundedBlockPool.BlockSize);
+        builder.Services.AddSingleton(pools);
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(pools);
 
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton<ServeMetrics>();
+        builder.Services.AddSingleton(_ => new ServeMetrics(pools));
         builder.Services.AddSingleton<ModelRepository>();
         builder.Services.AddSingleton<ShadowScorer>();
         builder.Services.AddSingleton<InferenceEngine>();

@@ -35,6 +35,7 @@ public static class ServeCommandLine
           --shadow-min-agreement P  gate: minimum top-1 agreement with the teacher, percent (default 90)
           --max-concurrency N       inference calls at once (default 512)
           --max-message-mb N        largest request (default 16)
+          --idle-buffer-mb N        idle network buffers kept for reuse (default 4; a large request's others are freed)
           --shutdown-seconds S      drain time on stop (default 15)
         """;
 
@@ -95,6 +96,7 @@ public static class ServeCommandLine
             ShadowThresholds = defaults.ShadowThresholds with { MinAgreement = Num("shadow-min-agreement", defaults.ShadowThresholds.MinAgreement) },
             MaxConcurrentRequests = Int("max-concurrency", defaults.MaxConcurrentRequests),
             MaxMessageBytes = checked(Int("max-message-mb", defaults.MaxMessageBytes >> 20) * 1024 * 1024),
+            IdleBufferBytes = checked(Int("idle-buffer-mb", defaults.IdleBufferBytes >> 20) * 1024 * 1024),
             ShutdownTimeout = TimeSpan.FromSeconds(Num("shutdown-seconds", defaults.ShutdownTimeout.TotalSeconds)),
         };
         if (values.Count > 0)

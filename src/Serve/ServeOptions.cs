@@ -67,6 +67,12 @@ public sealed record ServeOptions
     /// <summary>Largest request message (gRPC) or body (REST) accepted, in bytes.</summary>
     public int MaxMessageBytes { get; init; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Idle 4 KiB network buffers Kestrel's pools keep for reuse (<see cref="Hosting.BoundedBlockPool"/>), in bytes;
+    /// the buffers a large request needed beyond this go back to the garbage collector once it is answered.
+    /// </summary>
+    public int IdleBufferBytes { get; init; } = 4 * 1024 * 1024;
+
     /// <summary>How long a stop waits for in-flight requests to finish.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
@@ -91,6 +97,8 @@ public sealed record ServeOptions
             throw new Edge.Core.EdgeException($"max concurrent requests must be at least 1, got {MaxConcurrentRequests}");
         if (MaxMessageBytes < 1024)
             throw new Edge.Core.EdgeException($"max message size must be at least 1024 bytes, got {MaxMessageBytes}");
+        if (IdleBufferBytes < 0)
+            throw new Edge.Core.EdgeException($"idle buffer pool size cannot be negative, got {IdleBufferBytes} bytes");
         if (PollInterval < TimeSpan.Zero)
             throw new Edge.Core.EdgeException("poll interval cannot be negative");
         Batching.Validate();

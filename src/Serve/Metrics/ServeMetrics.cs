@@ -10,7 +10,7 @@ public sealed class ServeMetrics
 {
     private static readonly double[] LatencyBuckets = Histogram.ExponentialBuckets(0.0005, 2, 16); // 0.5 ms .. 16 s
 
-    public ServeMetrics()
+    public ServeMetrics(Hosting.BoundedBlockPoolFactory? pools = null)
     {
         Registry = Prometheus.Metrics.NewCustomRegistry();
         DotNetStats.Register(Registry);
@@ -47,11 +47,21 @@ public sealed class ServeMetrics
             new GaugeConfiguration { LabelNames = ["model", "version"] });
         var committed = f.CreateGauge("edge_gc_committed_bytes", "Memory the .NET garbage collector has committed (heap in use plus what it keeps for reuse).");
         var heap = f.CreateGauge("edge_gc_heap_bytes", "The .NET garbage collector's heap size after the last collection.");
+        var idle = f.CreateGauge("edge_buffer_pool_idle_bytes", "Idle network buffers Kestrel's pools keep for reuse (at most --idle-buffer-mb).");
+        var allocated = f.CreateCounter("edge_buffer_pool_allocated_bytes_total", "Network buffers allocated since start (when no idle one was left).");
+        var dropped = f.CreateCounter("edge_buffer_pool_dropped_bytes_total", "Network buffers returned beyond the idle cap and left to the garbage collector.");
         Registry.AddBeforeCollectCallback(() =>
         {
             var info = GC.GetGCMemoryInfo();
             committed.Set(info.TotalCommittedBytes);
             heap.Set(info.HeapSizeBytes);
+            if (pools is not null)
+            {
+                var all = pools.Pools;
+                idle.Set(all.Sum(p => (double)p.IdleBlocks) * Hosting.BoundedBlockPool.BlockSize);
+                allocated.IncTo(all.Sum(p => (double)p.AllocatedBlocks) * Hosting.BoundedBlockPool.BlockSize);
+                dropped.IncTo(all.Sum(p => (double)p.DroppedBlocks) * Hosting.BoundedBlockPool.BlockSize);
+            }
         });
         ShadowWindowSamples = f.CreateGauge("edge_shadow_window_samples", "Samples in the shadow window at the last gate analysis.",
             new GaugeConfiguration { LabelNames = ["model", "version"] });
